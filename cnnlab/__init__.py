@@ -1,0 +1,10 @@
+"""cnnlab: convolutional neural networks from scratch in NumPy — courseware helpers.
+
+Modules: ``checks`` (feedback for graded exercises), ``widgets`` (interactive explorers),
+``data`` (handwritten digits), ``nn`` (a small NumPy layer library).
+"""
+
+from .language import get_language, set_language
+
+__version__ = "0.1.0"
+__all__ = ["get_language", "set_language", "__version__"]

@@ -1,0 +1,20 @@
+"""nbgrader settings for the cnnlab course: run the stock nbgrader commands from this folder.
+
+    nbgrader generate_assignment 01_convolution --force   # solutions/ -> assignments/
+    nbgrader autograde 01_convolution                     # submitted/<student>/01_convolution/
+    nbgrader generate_feedback 01_convolution
+    nbgrader export
+"""
+
+c = get_config()  # noqa: F821 (provided by traitlets when nbgrader loads this file)
+
+c.CourseDirectory.course_id = "cnnlab"
+c.CourseDirectory.source_directory = "solutions"
+c.CourseDirectory.release_directory = "assignments"
+
+c.ClearSolutions.code_stub = {"python": "# YOUR CODE HERE / ここにコードを書く\nraise NotImplementedError()"}
+c.ClearSolutions.text_stub = "YOUR ANSWER HERE / ここに答えを書く"
+
+# A cell that runs longer than this is interrupted and scores 0; the next cell and the next
+# student go on. The checks stop a hanging student function much sooner (CNNLAB_TIME_LIMIT).
+c.Execute.timeout = 120

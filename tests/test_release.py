@@ -1,0 +1,105 @@
+"""The committed student release is exactly what nbgrader makes from solutions/, and it is clean."""
+
+import ast
+import json
+import re
+from pathlib import Path
+
+import pytest
+
+from course import ASSIGNMENTS, ROOT, make_course
+
+CURRICULUM = ROOT.parent / "shared" / "curriculum.md"
+
+
+@pytest.fixture(scope="module")
+def regenerated(tmp_path_factory):
+    return make_course(tmp_path_factory.mktemp("release"))
+
+
+def notebooks(folder):
+    return sorted(p.relative_to(folder) for p in Path(folder).rglob("*.ipynb") if ".ipynb_checkpoints" not in p.parts)
+
+
+def test_the_committed_release_is_what_nbgrader_generates(regenerated):
+    committed = ROOT / "assignments"
+    assert notebooks(committed) == notebooks(regenerated / "assignments")
+    for relative in notebooks(committed):
+        ours = (committed / relative).read_text(encoding="utf-8")
+        theirs = (regenerated / "assignments" / relative).read_text(encoding="utf-8")
+        assert ours == theirs, f"{relative} drifted: run `nbgrader generate_assignment {relative.parts[0]} --force`"
+
+
+def test_every_source_assignment_is_released():
+    assert sorted(p.name for p in (ROOT / "solutions").iterdir() if p.is_dir()) == ASSIGNMENTS
+    assert sorted(p.name for p in (ROOT / "assignments").iterdir() if p.is_dir()) == ASSIGNMENTS
+
+
+def all_committed_notebooks():
+    return [p for folder in ("solutions", "assignments", "course") for p in sorted((ROOT / folder).rglob("*.ipynb"))
+            if ".ipynb_checkpoints" not in p.parts]
+
+
+@pytest.mark.parametrize("path", all_committed_notebooks(), ids=lambda p: str(p.relative_to(ROOT)))
+def test_notebooks_are_committed_clean_with_stable_ids(path):
+    nb = json.loads(path.read_text(encoding="utf-8"))
+    ids = [c.get("id") for c in nb["cells"]]
+    assert all(ids) and len(set(ids)) == len(ids), "every cell needs its own explicit id"
+    assert all(re.fullmatch(r"[a-z0-9-_]+", i) for i in ids), "ids are readable names, not random hashes"
+    for c in nb["cells"]:
+        if c["cell_type"] == "code":
+            assert c["outputs"] == [] and c["execution_count"] is None, f"cell {c['id']} has outputs"
+
+
+@pytest.mark.parametrize("name", ASSIGNMENTS)
+def test_grade_ids_match_cell_ids_and_every_function_has_points(name):
+    nb = json.loads((ROOT / "solutions" / name / f"{name}.ipynb").read_text(encoding="utf-8"))
+    graded = [c for c in nb["cells"] if c["metadata"].get("nbgrader", {}).get("grade")]
+    solutions = [c for c in nb["cells"] if c["metadata"].get("nbgrader", {}).get("solution")]
+    for c in nb["cells"]:
+        if "nbgrader" in c["metadata"]:
+            assert c["metadata"]["nbgrader"]["grade_id"] == c["id"]
+    assert len(graded) == len(solutions) >= 3
+    for test in graded:
+        assert test["metadata"]["nbgrader"]["points"] > 0
+        assert "### BEGIN HIDDEN TESTS" in "".join(test["source"])
+
+
+def curriculum_signatures(section):
+    """{name: [(param, default), ...]} from the curriculum's table for ``section``."""
+    text = CURRICULUM.read_text(encoding="utf-8")
+    body = text.split(f"## {section}")[1].split("\n## ")[0]
+    found = {}
+    for call in re.findall(r"^\| `(\w+\([^`]*\))`", body, flags=re.M):
+        tree = ast.parse(f"def {call}: pass").body[0]
+        found[tree.name] = params(tree)
+    return found
+
+
+def params(func):
+    args = func.args.args
+    defaults = [None] * (len(args) - len(func.args.defaults)) + [ast.literal_eval(d) for d in func.args.defaults]
+    return [(a.arg, d) for a, d in zip(args, defaults)]
+
+
+@pytest.mark.parametrize("name", ASSIGNMENTS)
+def test_stubs_keep_the_curriculum_signatures_and_raise_not_implemented(name):
+    expected = curriculum_signatures(name)
+    assert expected, f"curriculum.md has no table for {name}"
+    nb = json.loads((ROOT / "assignments" / name / f"{name}.ipynb").read_text(encoding="utf-8"))
+    stubs = {}
+    for c in nb["cells"]:
+        if c["metadata"].get("nbgrader", {}).get("solution"):
+            tree = ast.parse("".join(c["source"]))
+            func = tree.body[0]
+            stubs[func.name] = params(func)
+            assert isinstance(func.body[-1], ast.Raise) and "NotImplementedError" in ast.unparse(func.body[-1])
+            assert ast.get_docstring(func), f"{func.name} lost its docstring"
+    assert stubs == expected
+
+
+@pytest.mark.parametrize("name", ASSIGNMENTS)
+def test_the_release_hides_solutions_and_hidden_tests(name):
+    text = (ROOT / "assignments" / name / f"{name}.ipynb").read_text(encoding="utf-8")
+    for secret in ("BEGIN SOLUTION", "BEGIN HIDDEN TESTS", "seed="):
+        assert secret not in text
