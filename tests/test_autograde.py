@@ -12,7 +12,7 @@ from course import (answer, feedback_text, make_course, max_points, nbgrader, re
                     source_notebook, submit, read)
 
 TIME_LIMIT = "3"  # seconds a student function may run before the checks call it hanging
-JAPANESE_ROWS = 3
+JAPANESE_ROWS = (5, 6, 7)  # rows where most answers are wrong
 
 
 def grade_cell(function):
@@ -51,7 +51,7 @@ def grade_class(tmp_path_factory, name, extra_students=()):
         filled = {f: a.source for f, a in chosen.items()}
         filled.update({f: cell_source(solution, f) for f in functions if f not in chosen})
         submit(course, f"en{k:02d}", name, answer(release, filled, language="en"))
-        if k < JAPANESE_ROWS:
+        if k in JAPANESE_ROWS:
             submit(course, f"ja{k:02d}", name, answer(release, filled, language="ja"))
     for student, make in extra_students:
         make(course, student, release, solution)
@@ -162,7 +162,7 @@ def test_corpus_answer_is_graded_right_and_the_mistake_is_named(name, function, 
 def test_japanese_feedback_names_the_mistake(name, graded01, graded02):
     graded = {"01_convolution": graded01, "02_padding_stride": graded02}[name]
     checked = 0
-    for k in range(JAPANESE_ROWS):
+    for k in JAPANESE_ROWS:
         for function, a in row_answers(corpus.ALL[name], k).items():
             got = graded.scores[f"ja{k:02d}"][grade_cell(function)]
             assert got == (graded.points[grade_cell(function)] if a.correct else 0)
