@@ -1,0 +1,559 @@
+"""A small NumPy layer library: the library version of what the assignments build by hand.
+
+Conventions (as in the curriculum): images ``(N, C, H, W)``, filters ``(F, C, KH, KW)``,
+"convolution" is cross-correlation (the kernel is not flipped),
+``OH = (H + 2*pad - KH) // stride + 1``, and no function modifies its inputs.
+
+Every layer has ``forward(x)`` and ``backward(dout)``; a layer with weights keeps them in the
+dict ``params`` and, after ``backward``, their gradients under the same keys in ``grads``.
+Optimisers update ``params`` in place from ``grads``. Example::
+
+    net = Sequential(Conv2D(1, 8, 3, pad=1), ReLU(), MaxPool2D(), Flatten(), Affine(8 * 4 * 4, 10))
+    opt = Adam(lr=1e-3)
+    loss = net.loss(x_batch, y_batch)    # forward pass + mean cross-entropy
+    net.backward()                       # gradients of that loss
+    opt.step(net.params(), net.grads())  # one update
+"""
+
+import numpy as np
+from numpy.lib.stride_tricks import sliding_window_view
+
+from .language import tr
+
+__all__ = [
+    "im2col", "col2im",
+    "Conv2D", "ReLU", "MaxPool2D", "Flatten", "Affine", "SoftmaxCrossEntropy",
+    "SGD", "Momentum", "Adam", "Sequential",
+]
+
+
+# ----------------------------------------------------------------------------------------------
+# Input checks: a clear message in the student's language instead of a NumPy traceback.
+
+def _check_array(x, ndim, name, shape):
+    """``x`` must be a real ndarray with ``ndim`` axes (any if None); ``shape`` is for messages."""
+    if not isinstance(x, np.ndarray):
+        raise TypeError(tr(
+            ja=f"{name} は形状 {shape} の NumPy 配列にしてください（{type(x).__name__} が渡されました）",
+            en=f"{name} must be a NumPy array of shape {shape}, got {type(x).__name__}"))
+    if x.dtype == bool or not (np.issubdtype(x.dtype, np.floating)
+                               or np.issubdtype(x.dtype, np.integer)):
+        raise TypeError(tr(
+            ja=f"{name} は実数（float または int）の配列にしてください（dtype {x.dtype}）",
+            en=f"{name} must hold real numbers (float or int), got dtype {x.dtype}"))
+    if ndim is not None and x.ndim != ndim:
+        raise ValueError(tr(
+            ja=f"{name} の形状は {shape}（{ndim} 次元）のはずですが、{x.shape} でした",
+            en=f"{name} must have shape {shape} ({ndim} dims), got {x.shape}"))
+
+
+def _check_int(value, name, minimum):
+    """``value`` must be a Python/NumPy int (not bool) and at least ``minimum``."""
+    if isinstance(value, (bool, np.bool_)) or not isinstance(value, (int, np.integer)):
+        raise TypeError(tr(
+            ja=f"{name} は整数にしてください（{type(value).__name__} が渡されました）",
+            en=f"{name} must be an int, got {type(value).__name__}"))
+    if value < minimum:
+        raise ValueError(tr(
+            ja=f"{name} は {minimum} 以上にしてください（{value} が渡されました）",
+            en=f"{name} must be >= {minimum}, got {value}"))
+    return int(value)
+
+
+def _check_shape(got, expected, name):
+    if got.shape != expected:
+        raise ValueError(tr(
+            ja=f"{name} の形状は {expected} のはずですが、{got.shape} でした",
+            en=f"{name} must have shape {expected}, got {got.shape}"))
+
+
+def _output_size(size, k, stride, pad, axis):
+    """``(size + 2*pad - k) // stride + 1``, or a ValueError when the window does not fit."""
+    if k > size + 2 * pad:
+        raise ValueError(tr(
+            ja=f"{axis}: 窓の大きさ {k} がパディング後の入力 {size} + 2*{pad} より大きいです",
+            en=f"{axis}: window {k} is larger than the padded input {size} + 2*{pad}"))
+    return (size + 2 * pad - k) // stride + 1
+
+
+def _make_rng(rng):
+    if rng is None or isinstance(rng, (int, np.integer)):
+        return np.random.default_rng(rng)
+    if isinstance(rng, np.random.Generator):
+        return rng
+    raise TypeError(tr(
+        ja=f"rng は None、整数のシード、または np.random.Generator にしてください（{type(rng).__name__}）",
+        en=f"rng must be None, an int seed or a np.random.Generator, got {type(rng).__name__}"))
+
+
+# ----------------------------------------------------------------------------------------------
+# im2col / col2im
+
+def im2col(x, kh, kw, stride=1, pad=0):
+    """Unfold every KH x KW window of a batch of images into one row of a matrix.
+
+    Input:  ``x (N, C, H, W)``; kernel height/width ``kh``, ``kw``; ``stride``; zero ``pad``.
+    Output: ``(N*OH*OW, C*KH*KW)``: rows ordered by ``(n, oh, ow)``, columns by ``(c, kh, kw)``,
+    so a convolution is one matrix product ``im2col(x) @ w.reshape(F, -1).T``.
+    """
+    _check_array(x, 4, "x", "(N, C, H, W)")
+    kh, kw = _check_int(kh, "kh", 1), _check_int(kw, "kw", 1)
+    stride, pad = _check_int(stride, "stride", 1), _check_int(pad, "pad", 0)
+    N, C, H, W = x.shape
+    OH = _output_size(H, kh, stride, pad, "H")
+    OW = _output_size(W, kw, stride, pad, "W")
+
+    x = np.pad(x, ((0, 0), (0, 0), (pad, pad), (pad, pad))) if pad else x
+    windows = sliding_window_view(x, (kh, kw), axis=(2, 3))[:, :, ::stride, ::stride]
+    # windows: (N, C, OH, OW, KH, KW), a view. Copy it in (c, kh, kw, n, oh, ow) order: that
+    # copy reads along image rows and is several times faster than gathering (n, oh, ow, c, kh,
+    # kw) directly. Its transpose is the (N*OH*OW, C*KH*KW) matrix, at no extra cost.
+    cols_t = windows.transpose(1, 4, 5, 0, 2, 3).reshape(C * kh * kw, N * OH * OW)
+    return cols_t.T
+
+
+def col2im(col, x_shape, kh, kw, stride=1, pad=0):
+    """The adjoint of :func:`im2col`: fold rows back onto the image, adding where windows overlap.
+
+    Input:  ``col (N*OH*OW, C*KH*KW)`` laid out as im2col returns it; ``x_shape = (N, C, H, W)``.
+    Output: ``(N, C, H, W)``; each pixel receives the sum of every entry of ``col`` that came
+    from it (this is exactly the gradient of im2col).
+    """
+    if not (isinstance(x_shape, tuple) and len(x_shape) == 4):
+        raise TypeError(tr(ja="x_shape はタプル (N, C, H, W) にしてください",
+                           en=f"x_shape must be a tuple (N, C, H, W), got {x_shape!r}"))
+    N, C, H, W = (_check_int(s, "x_shape[i]", 1) for s in x_shape)
+    kh, kw = _check_int(kh, "kh", 1), _check_int(kw, "kw", 1)
+    stride, pad = _check_int(stride, "stride", 1), _check_int(pad, "pad", 0)
+    OH = _output_size(H, kh, stride, pad, "H")
+    OW = _output_size(W, kw, stride, pad, "W")
+    _check_array(col, 2, "col", "(N*OH*OW, C*KH*KW)")
+    _check_shape(col, (N * OH * OW, C * kh * kw), "col")
+
+    # Rows of col.T are (c, kh, kw): one kernel offset (i, j) is then one block (C, N, OH, OW).
+    cols = col.T.reshape(C, kh, kw, N, OH, OW)
+    dtype = np.result_type(col.dtype, np.float32)
+    img = np.zeros((C, N, H + 2 * pad, W + 2 * pad), dtype=dtype)
+    for i in range(kh):          # a loop over the KH*KW kernel offsets, not over pixels
+        for j in range(kw):
+            img[:, :, i:i + stride * OH:stride, j:j + stride * OW:stride] += cols[:, i, j]
+    return img[:, :, pad:pad + H, pad:pad + W].transpose(1, 0, 2, 3)
+
+
+# ----------------------------------------------------------------------------------------------
+# Layers
+
+class Conv2D:
+    """Convolution (cross-correlation) layer computed with im2col and one matrix product.
+
+    ``Conv2D(in_channels, out_channels, kernel_size, stride=1, pad=0, rng=None, dtype=float32)``;
+    ``kernel_size`` is an int or a pair ``(KH, KW)``. Weights use He initialisation
+    (std = sqrt(2 / (C*KH*KW)), suited to ReLU); biases start at 0.
+
+    params: ``W (F, C, KH, KW)``, ``b (F,)``.
+    forward:  ``x (N, C, H, W)`` -> ``(N, F, OH, OW)``.
+    backward: ``dout (N, F, OH, OW)`` -> ``dx (N, C, H, W)``; fills ``grads["W"]``, ``grads["b"]``.
+    """
+
+    def __init__(self, in_channels, out_channels, kernel_size, stride=1, pad=0, rng=None,
+                 dtype=np.float32):
+        C = _check_int(in_channels, "in_channels", 1)
+        F = _check_int(out_channels, "out_channels", 1)
+        if isinstance(kernel_size, (tuple, list)) and len(kernel_size) == 2:
+            kh, kw = kernel_size
+        else:
+            kh = kw = kernel_size
+        self.kh, self.kw = _check_int(kh, "kernel_size", 1), _check_int(kw, "kernel_size", 1)
+        self.stride = _check_int(stride, "stride", 1)
+        self.pad = _check_int(pad, "pad", 0)
+        std = np.sqrt(2.0 / (C * self.kh * self.kw))
+        W = _make_rng(rng).standard_normal((F, C, self.kh, self.kw)) * std
+        self.params = {"W": W.astype(dtype), "b": np.zeros(F, dtype=dtype)}
+        self.grads = {}
+        self._x_shape = self._col = None
+
+    def forward(self, x):
+        """``x (N, C, H, W)`` -> ``(N, F, OH, OW)``."""
+        W, b = self.params["W"], self.params["b"]
+        F, C = W.shape[:2]
+        _check_array(x, 4, "x", f"(N, {C}, H, W)")
+        if x.shape[1] != C:
+            raise ValueError(tr(ja=f"x のチャンネル数は {C} のはずですが {x.shape[1]} でした",
+                                en=f"x must have {C} channels, got shape {x.shape}"))
+        N, _, H, Wd = x.shape
+        OH = _output_size(H, self.kh, self.stride, self.pad, "H")
+        OW = _output_size(Wd, self.kw, self.stride, self.pad, "W")
+        col = im2col(x.astype(W.dtype, copy=False), self.kh, self.kw, self.stride, self.pad)
+        # (F, CKK) @ (CKK, N*OH*OW): the channel-major result needs no transposing copy.
+        out = W.reshape(F, -1) @ col.T
+        out += b[:, None]
+        self._x_shape, self._col = x.shape, col
+        return out.reshape(F, N, OH, OW).transpose(1, 0, 2, 3)
+
+    def backward(self, dout):
+        """``dout (N, F, OH, OW)`` -> ``dx (N, C, H, W)``; stores ``dW``, ``db`` in ``grads``."""
+        if self._col is None:
+            raise RuntimeError(tr(ja="backward の前に forward を呼んでください",
+                                  en="call forward before backward"))
+        W = self.params["W"]
+        F = W.shape[0]
+        N, _, H, Wd = self._x_shape
+        OH = (H + 2 * self.pad - self.kh) // self.stride + 1
+        OW = (Wd + 2 * self.pad - self.kw) // self.stride + 1
+        _check_array(dout, 4, "dout", f"({N}, {F}, {OH}, {OW})")
+        _check_shape(dout, (N, F, OH, OW), "dout")
+        dout_t = dout.transpose(1, 0, 2, 3).reshape(F, N * OH * OW)   # rows: filters
+        self.grads["b"] = dout_t.sum(axis=1).astype(W.dtype, copy=False)
+        self.grads["W"] = (dout_t @ self._col).reshape(W.shape).astype(W.dtype, copy=False)
+        # dcol = dout_col @ W, computed transposed so col2im reads it without a copy.
+        dcol = (W.reshape(F, -1).T @ dout_t).T
+        return col2im(dcol, self._x_shape, self.kh, self.kw, self.stride, self.pad)
+
+
+class ReLU:
+    """``max(0, x)`` elementwise. forward: any shape -> same shape; backward: dout -> dx."""
+
+    def __init__(self):
+        self.params, self.grads = {}, {}
+        self._mask = None
+
+    def forward(self, x):
+        """``x`` (any shape) -> ``max(0, x)`` (same shape)."""
+        _check_array(x, None, "x", "(...)")
+        self._mask = x > 0
+        return np.maximum(x, 0)
+
+    def backward(self, dout):
+        """``dout`` (shape of x) -> ``dx``: the gradient passes only where ``x > 0``."""
+        if self._mask is None:
+            raise RuntimeError(tr(ja="backward の前に forward を呼んでください",
+                                  en="call forward before backward"))
+        _check_array(dout, self._mask.ndim, "dout", str(self._mask.shape))
+        _check_shape(dout, self._mask.shape, "dout")
+        return dout * self._mask
+
+
+class MaxPool2D:
+    """Max pooling over ``size x size`` windows, per channel.
+
+    forward:  ``x (N, C, H, W)`` -> ``(N, C, OH, OW)``, ``OH = (H - size) // stride + 1``.
+    backward: ``dout (N, C, OH, OW)`` -> ``dx (N, C, H, W)``: each window's gradient goes to its
+    maximum (to the first one when several tie); overlapping windows (stride < size) add up.
+    """
+
+    def __init__(self, size=2, stride=2):
+        self.size = _check_int(size, "size", 1)
+        self.stride = _check_int(stride, "stride", 1)
+        self.params, self.grads = {}, {}
+        self._x_shape = self._argmax = None
+
+    def forward(self, x):
+        """``x (N, C, H, W)`` -> ``(N, C, OH, OW)``."""
+        _check_array(x, 4, "x", "(N, C, H, W)")
+        N, C, H, W = x.shape
+        s, st = self.size, self.stride
+        OH, OW = _output_size(H, s, st, 0, "H"), _output_size(W, s, st, 0, "W")
+        windows = sliding_window_view(x, (s, s), axis=(2, 3))[:, :, ::st, ::st]
+        windows = windows.reshape(N, C, OH, OW, s * s)      # (N, C, OH, OW, size*size)
+        self._x_shape = x.shape
+        self._argmax = windows.argmax(axis=-1)              # where the max sits in its window
+        return windows.max(axis=-1)
+
+    def backward(self, dout):
+        """``dout (N, C, OH, OW)`` -> ``dx (N, C, H, W)``."""
+        if self._argmax is None:
+            raise RuntimeError(tr(ja="backward の前に forward を呼んでください",
+                                  en="call forward before backward"))
+        _check_array(dout, 4, "dout", str(self._argmax.shape))
+        _check_shape(dout, self._argmax.shape, "dout")
+        s, st = self.size, self.stride
+        OH, OW = dout.shape[2:]
+        dx = np.zeros(self._x_shape, dtype=np.result_type(dout.dtype, np.float32))
+        for i in range(s):           # a loop over window offsets, as in col2im
+            for j in range(s):
+                hit = self._argmax == i * s + j
+                dx[:, :, i:i + st * OH:st, j:j + st * OW:st] += np.where(hit, dout, 0)
+        return dx
+
+
+class Flatten:
+    """``(N, C, H, W)`` (or any ``(N, ...)``) -> ``(N, C*H*W)``; backward reshapes back."""
+
+    def __init__(self):
+        self.params, self.grads = {}, {}
+        self._x_shape = None
+
+    def forward(self, x):
+        """``x (N, ...)`` -> ``(N, D)`` with ``D`` the product of the other axes."""
+        if not isinstance(x, np.ndarray) or x.ndim < 2:
+            raise TypeError(tr(ja="x は 2 次元以上の NumPy 配列 (N, ...) にしてください",
+                               en="x must be a NumPy array of shape (N, ...) with >= 2 dims"))
+        self._x_shape = x.shape
+        return x.reshape(x.shape[0], -1)
+
+    def backward(self, dout):
+        """``dout (N, D)`` -> ``dx`` with the shape of the forward input."""
+        if self._x_shape is None:
+            raise RuntimeError(tr(ja="backward の前に forward を呼んでください",
+                                  en="call forward before backward"))
+        N = self._x_shape[0]
+        _check_array(dout, 2, "dout", f"({N}, D)")
+        if dout.size != np.prod(self._x_shape) or dout.shape[0] != N:
+            raise ValueError(tr(ja=f"dout は {self._x_shape} に戻せる形状にしてください",
+                                en=f"dout of shape {dout.shape} cannot become {self._x_shape}"))
+        return dout.reshape(self._x_shape)
+
+
+class Affine:
+    """Fully connected layer ``x @ W + b``.
+
+    ``Affine(in_features, out_features, rng=None, dtype=float32)``; He-initialised weights.
+    params: ``W (D, M)``, ``b (M,)``. forward: ``x (N, D)`` -> ``(N, M)``;
+    backward: ``dout (N, M)`` -> ``dx (N, D)``; fills ``grads["W"]``, ``grads["b"]``.
+    """
+
+    def __init__(self, in_features, out_features, rng=None, dtype=np.float32):
+        D = _check_int(in_features, "in_features", 1)
+        M = _check_int(out_features, "out_features", 1)
+        W = _make_rng(rng).standard_normal((D, M)) * np.sqrt(2.0 / D)
+        self.params = {"W": W.astype(dtype), "b": np.zeros(M, dtype=dtype)}
+        self.grads = {}
+        self._x = None
+
+    def forward(self, x):
+        """``x (N, D)`` -> ``x @ W + b`` of shape ``(N, M)``."""
+        D = self.params["W"].shape[0]
+        _check_array(x, 2, "x", f"(N, {D})")
+        if x.shape[1] != D:
+            raise ValueError(tr(ja=f"x の形状は (N, {D}) のはずですが {x.shape} でした",
+                                en=f"x must have shape (N, {D}), got {x.shape}"))
+        self._x = x
+        return x @ self.params["W"] + self.params["b"]
+
+    def backward(self, dout):
+        """``dout (N, M)`` -> ``dx (N, D)``; ``dW = x.T @ dout``, ``db = dout.sum(0)``."""
+        if self._x is None:
+            raise RuntimeError(tr(ja="backward の前に forward を呼んでください",
+                                  en="call forward before backward"))
+        W = self.params["W"]
+        _check_array(dout, 2, "dout", f"({self._x.shape[0]}, {W.shape[1]})")
+        _check_shape(dout, (self._x.shape[0], W.shape[1]), "dout")
+        self.grads["W"] = (self._x.T @ dout).astype(W.dtype, copy=False)
+        self.grads["b"] = dout.sum(axis=0).astype(W.dtype, copy=False)
+        return dout @ W.T
+
+
+def _one_hot(labels, n, k):
+    """Int class ids ``(N,)`` or one-hot ``(N, K)`` -> one-hot float ``(N, K)``."""
+    if not isinstance(labels, np.ndarray):
+        raise TypeError(tr(
+            ja=f"labels は NumPy 配列（整数のクラス番号 ({n},) か one-hot ({n}, {k})）にしてください",
+            en=f"labels must be a NumPy array: int class ids ({n},) or one-hot ({n}, {k})"))
+    if labels.ndim == 1 and np.issubdtype(labels.dtype, np.integer):
+        _check_shape(labels, (n,), "labels")
+        if labels.min(initial=0) < 0 or labels.max(initial=0) >= k:
+            got = f"{labels.min()}..{labels.max()}"
+            raise ValueError(tr(ja=f"クラス番号は 0 以上 {k} 未満にしてください（{got}）",
+                                en=f"class ids must lie in [0, {k}), got {got}"))
+        return np.eye(k)[labels]
+    if labels.ndim == 2:
+        _check_shape(labels, (n, k), "labels")
+        return labels.astype(np.float64, copy=False)
+    got = f"shape {labels.shape}, dtype {labels.dtype}"
+    raise ValueError(tr(
+        ja=f"labels は整数のクラス番号 ({n},) か one-hot ({n}, {k}) にしてください（{got}）",
+        en=f"labels must be int class ids ({n},) or one-hot ({n}, {k}), got {got}"))
+
+
+class SoftmaxCrossEntropy:
+    """Softmax followed by the mean cross-entropy over the batch.
+
+    forward: logits ``z (N, K)`` and ``labels`` (int ids ``(N,)`` or one-hot ``(N, K)``) -> float.
+    backward: ``dout`` (scalar, default 1) -> ``dz = dout * (softmax(z) - t) / N``, ``(N, K)``.
+    """
+
+    def __init__(self):
+        self.params, self.grads = {}, {}
+        self.probs = self._t = None
+
+    def forward(self, z, labels):
+        """``z (N, K)``, ``labels`` -> mean cross-entropy (a Python float)."""
+        _check_array(z, 2, "z", "(N, K)")
+        t = _one_hot(labels, *z.shape)
+        # Subtracting the row maximum changes nothing mathematically and keeps exp() finite.
+        shifted = z - z.max(axis=1, keepdims=True)
+        log_probs = shifted - np.log(np.exp(shifted).sum(axis=1, keepdims=True))
+        self.probs, self._t = np.exp(log_probs), t
+        return float(-(t * log_probs).sum() / z.shape[0])
+
+    def backward(self, dout=1.0):
+        """scalar ``dout`` -> ``dz (N, K)``."""
+        if self.probs is None:
+            raise RuntimeError(tr(ja="backward の前に forward を呼んでください",
+                                  en="call forward before backward"))
+        if not np.isscalar(dout):
+            raise TypeError(tr(ja="dout はスカラー（損失の勾配）にしてください",
+                               en="dout must be a scalar (the gradient of the loss)"))
+        dz = dout * (self.probs - self._t) / self.probs.shape[0]
+        return dz.astype(np.result_type(self.probs.dtype, np.float32), copy=False)
+
+
+# ----------------------------------------------------------------------------------------------
+# Optimisers: step(params, grads) updates every array of params in place.
+
+def _check_step(params, grads):
+    if not isinstance(params, dict) or not isinstance(grads, dict):
+        raise TypeError(tr(ja="params と grads は {名前: 配列} の dict にしてください",
+                           en="params and grads must be dicts {name: array}"))
+    if params.keys() != grads.keys():
+        keys = f"{sorted(params)} / {sorted(grads)}"
+        raise ValueError(tr(ja=f"params と grads のキーが一致しません: {keys}",
+                            en=f"params and grads must have the same keys: {keys}"))
+    for key in params:
+        p, g = params[key], grads[key]
+        if not isinstance(p, np.ndarray) or not isinstance(g, np.ndarray):
+            raise TypeError(tr(ja=f"params[{key!r}] と grads[{key!r}] は NumPy 配列にしてください",
+                               en=f"params[{key!r}] and grads[{key!r}] must be NumPy arrays"))
+        _check_shape(g, p.shape, f"grads[{key!r}]")
+
+
+def _check_rate(value, name, low, high=np.inf, low_ok=False):
+    """A number in ``(low, high)`` (``[low, high)`` when ``low_ok``), returned as a float."""
+    if isinstance(value, bool) or not isinstance(value, (int, float, np.floating, np.integer)):
+        raise TypeError(tr(ja=f"{name} は数値にしてください", en=f"{name} must be a number"))
+    if not ((value >= low if low_ok else value > low) and value < high):
+        bounds = f"{'[' if low_ok else '('}{low}, {high})"
+        raise ValueError(tr(ja=f"{name} は {bounds} の範囲にしてください（{value}）",
+                            en=f"{name} must lie in {bounds}, got {value}"))
+    return float(value)
+
+
+class SGD:
+    """Plain gradient descent: ``p -= lr * g``."""
+
+    def __init__(self, lr=0.01):
+        self.lr = _check_rate(lr, "lr", 0.0)
+
+    def step(self, params, grads):
+        """Update every array in ``params`` in place from the same-keyed ``grads``."""
+        _check_step(params, grads)
+        for key in params:
+            params[key] -= self.lr * grads[key]
+
+
+class Momentum:
+    """Momentum SGD: ``v = momentum * v - lr * g``; ``p += v`` (v starts at 0)."""
+
+    def __init__(self, lr=0.01, momentum=0.9):
+        self.lr = _check_rate(lr, "lr", 0.0)
+        self.momentum = _check_rate(momentum, "momentum", 0.0, 1.0, low_ok=True)
+        self.v = {}
+
+    def step(self, params, grads):
+        """Update every array in ``params`` in place from the same-keyed ``grads``."""
+        _check_step(params, grads)
+        for key in params:
+            v = self.v.setdefault(key, np.zeros_like(params[key]))
+            v *= self.momentum
+            v -= self.lr * grads[key]
+            params[key] += v
+
+
+class Adam:
+    """Adam (Kingma & Ba, 2015) with bias-corrected first and second moments.
+
+    At step ``t``: ``m = b1*m + (1-b1)*g``; ``v = b2*v + (1-b2)*g**2``;
+    ``p -= lr * (m / (1-b1**t)) / (sqrt(v / (1-b2**t)) + eps)``.
+    """
+
+    def __init__(self, lr=1e-3, beta1=0.9, beta2=0.999, eps=1e-8):
+        self.lr = _check_rate(lr, "lr", 0.0)
+        self.beta1 = _check_rate(beta1, "beta1", 0.0, 1.0, low_ok=True)
+        self.beta2 = _check_rate(beta2, "beta2", 0.0, 1.0, low_ok=True)
+        self.eps = _check_rate(eps, "eps", 0.0)
+        self.m, self.v, self.t = {}, {}, 0
+
+    def step(self, params, grads):
+        """Update every array in ``params`` in place from the same-keyed ``grads``."""
+        _check_step(params, grads)
+        self.t += 1
+        for key in params:
+            g = grads[key]
+            m = self.m.setdefault(key, np.zeros_like(params[key]))
+            v = self.v.setdefault(key, np.zeros_like(params[key]))
+            m *= self.beta1
+            m += (1 - self.beta1) * g
+            v *= self.beta2
+            v += (1 - self.beta2) * g * g
+            m_hat = m / (1 - self.beta1 ** self.t)    # undo the bias towards the zero start
+            v_hat = v / (1 - self.beta2 ** self.t)
+            params[key] -= self.lr * m_hat / (np.sqrt(v_hat) + self.eps)
+
+
+# ----------------------------------------------------------------------------------------------
+# A network: layers in a row, softmax cross-entropy on top.
+
+class Sequential:
+    """Layers applied one after another, with a softmax cross-entropy loss on the last output.
+
+    ``forward(x)`` -> logits ``(N, K)``; ``loss(x, labels)`` -> mean cross-entropy;
+    ``backward()`` after ``loss`` (or ``backward(dlogits)`` after ``forward``) -> ``dx`` and fills
+    every layer's ``grads``; ``params()`` / ``grads()`` -> dicts keyed ``"<layer index>.<name>"``
+    whose arrays ARE the layers' arrays (so an optimiser's in-place step updates the network);
+    ``predict(x)`` -> class ids ``(N,)``.
+    """
+
+    def __init__(self, *layers):
+        for i, layer in enumerate(layers):
+            if not (hasattr(layer, "forward") and hasattr(layer, "backward")):
+                raise TypeError(tr(
+                    ja=f"{i} 番目の層 {type(layer).__name__} に forward / backward がありません",
+                    en=f"layer {i} ({type(layer).__name__}) has no forward/backward"))
+        if not layers:
+            raise ValueError(tr(ja="層を 1 つ以上渡してください", en="give at least one layer"))
+        self.layers = list(layers)
+        self.loss_layer = SoftmaxCrossEntropy()
+        self._loss_ready = False
+
+    def forward(self, x):
+        """``x`` (input of the first layer) -> output of the last layer (logits ``(N, K)``)."""
+        for layer in self.layers:
+            x = layer.forward(x)
+        self._loss_ready = False
+        return x
+
+    def loss(self, x, labels):
+        """Mean softmax cross-entropy of ``forward(x)`` against ``labels`` (ids or one-hot)."""
+        value = self.loss_layer.forward(self.forward(x), labels)
+        self._loss_ready = True
+        return value
+
+    def backward(self, dout=None):
+        """Backpropagate; with no ``dout``, start from the last ``loss``. Returns ``dx``."""
+        if dout is None:
+            if not self._loss_ready:
+                raise RuntimeError(tr(ja="backward() の前に loss(x, labels) を呼んでください",
+                                      en="call loss(x, labels) before backward()"))
+            dout = self.loss_layer.backward()
+        for layer in reversed(self.layers):
+            dout = layer.backward(dout)
+        return dout
+
+    def params(self):
+        """``{"<i>.<name>": array}`` of every layer's weights (the arrays themselves)."""
+        return {f"{i}.{k}": v for i, layer in enumerate(self.layers)
+                for k, v in getattr(layer, "params", {}).items()}
+
+    def grads(self):
+        """``{"<i>.<name>": array}`` of every layer's gradients, same keys as ``params()``."""
+        return {f"{i}.{k}": v for i, layer in enumerate(self.layers)
+                for k, v in getattr(layer, "grads", {}).items()}
+
+    def predict(self, x, batch_size=256):
+        """``x`` -> predicted class ids ``(N,)``, computed ``batch_size`` images at a time."""
+        _check_int(batch_size, "batch_size", 1)
+        if not isinstance(x, np.ndarray) or x.ndim < 2:
+            raise TypeError(tr(ja="x は NumPy 配列 (N, ...) にしてください",
+                               en="x must be a NumPy array of shape (N, ...)"))
+        return np.concatenate([self.forward(x[i:i + batch_size]).argmax(axis=1)
+                               for i in range(0, len(x), batch_size)])

@@ -1,0 +1,227 @@
+"""The Binder environment, built from the files in binder/ alone, runs the whole course.
+
+repo2docker (what Binder runs) copies the repository, installs ``binder/requirements.txt`` with
+pip from the repository root, then runs ``binder/postBuild`` there with the environment's
+``bin/`` first on PATH. This test does the same in a fresh virtual environment (a copy of the
+repository as git would check it out, a HOME of its own, pip's download cache shared so that a
+second run does not download again), then executes every notebook of assignments/ and course/
+with that environment's own kernel.
+
+- course notebooks: no error at all;
+- released assignments: the stubs raise NotImplementedError by design, so the only errors
+  allowed are those of a stub (NotImplementedError, or a check failure that says the function
+  is still a NotImplementedError stub), in a solution cell or a cell after one.
+
+Runtime on 2 cores: about 2 min with pip's cache warm (pip install ~70 s, postBuild ~15 s,
+notebooks ~20 s); the first run on a machine also downloads the wheels (~1 min more).
+"""
+
+import json
+import os
+import re
+import shutil
+import subprocess
+import sys
+import textwrap
+import time
+from pathlib import Path
+
+import nbformat
+import pytest
+
+REPO = Path(__file__).resolve().parents[1]
+BINDER = REPO / "binder"
+NBGRADER_LAB_PLUGINS = ["create-assignment", "formgrader", "course-list", "assignment-list", "menu"]
+_ANSI = re.compile(r"\x1b\[[0-9;]*m")
+
+pytestmark = pytest.mark.timeout(1800)
+
+
+def _run(cmd, *, cwd, env, timeout=1200):
+    """Run a command; fail the test with its output when it fails. Return its stdout."""
+    done = subprocess.run(cmd, cwd=cwd, env=env, capture_output=True, text=True, timeout=timeout)
+    if done.returncode != 0:
+        pytest.fail(f"{' '.join(map(str, cmd))} failed ({done.returncode}) in {cwd}:\n"
+                    f"{done.stdout[-4000:]}\n{done.stderr[-4000:]}")
+    return _ANSI.sub("", done.stdout + done.stderr)
+
+
+def _pip_cache_dir():
+    """The host's pip cache, found before HOME is changed, so the fresh venv reuses downloads."""
+    out = subprocess.run([sys.executable, "-m", "pip", "cache", "dir"], capture_output=True, text=True)
+    path = out.stdout.strip()
+    return path if out.returncode == 0 and path else str(Path.home() / ".cache" / "pip")
+
+
+def _copy_repository(dest):
+    """Copy the files a clone of the repository has (tracked or new, not ignored) to ``dest``."""
+    listed = subprocess.run(["git", "ls-files", "-z", "--cached", "--others", "--exclude-standard"],
+                            cwd=REPO, capture_output=True, check=True).stdout
+    for name in filter(None, listed.decode().split("\0")):
+        src = REPO / name
+        if src.is_file():  # a file deleted but not yet staged is still listed by git
+            (dest / name).parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy2(src, dest / name)
+
+
+@pytest.fixture(scope="module")
+def binder_env(tmp_path_factory):
+    """A fresh virtual environment set up the way repo2docker sets up Binder's image.
+
+    Yields ``(python, repo, env)``: the environment's interpreter, the repository copy it was
+    built from (also the notebooks' working tree) and the process environment to use in it.
+    """
+    runtime = (BINDER / "runtime.txt").read_text().strip()
+    wanted = tuple(int(part) for part in runtime.removeprefix("python-").split("."))
+    if sys.version_info[:len(wanted)] != wanted:
+        pytest.fail(f"binder/runtime.txt asks for {runtime}, but this test runs on Python "
+                    f"{sys.version.split()[0]}: run it with Python {'.'.join(map(str, wanted))}")
+
+    root = tmp_path_factory.mktemp("binder")
+    repo, venv, home = root / "repo", root / "venv", root / "home"
+    repo.mkdir()
+    home.mkdir()
+    _copy_repository(repo)
+
+    env = {k: v for k, v in os.environ.items()
+           if not k.startswith(("JUPYTER", "PYTHON", "VIRTUAL_ENV", "PIP_", "CNNLAB_"))}
+    env.update(HOME=str(home), PIP_CACHE_DIR=_pip_cache_dir(), PIP_DISABLE_PIP_VERSION_CHECK="1",
+               PATH=f"{venv / 'bin'}{os.pathsep}{env.get('PATH', '')}", VIRTUAL_ENV=str(venv),
+               XDG_CACHE_HOME=str(home / ".cache"), XDG_CONFIG_HOME=str(home / ".config"))
+
+    timings = {}
+    start = time.perf_counter()
+    _run([sys.executable, "-m", "venv", str(venv)], cwd=repo, env=env)
+    python = venv / "bin" / "python"
+    timings["venv"] = time.perf_counter() - start
+
+    start = time.perf_counter()
+    _run([python, "-m", "pip", "install", "-r", "binder/requirements.txt"], cwd=repo, env=env)
+    timings["pip install -r binder/requirements.txt"] = time.perf_counter() - start
+
+    start = time.perf_counter()
+    postbuild = BINDER / "postBuild"
+    if not os.access(postbuild, os.X_OK):
+        pytest.fail("binder/postBuild must be executable (repo2docker runs it directly): chmod +x")
+    _run([str(repo / "binder" / "postBuild")], cwd=repo, env=env)
+    timings["binder/postBuild"] = time.perf_counter() - start
+
+    print("binder environment built: " + ", ".join(f"{k} {v:.0f} s" for k, v in timings.items()))
+    yield python, repo, env
+
+
+def test_postbuild_leaves_students_the_validate_button_only(binder_env):
+    python, repo, env = binder_env
+    lab = _run([python, "-m", "jupyter", "labextension", "list"], cwd=repo, env=env)
+    disabled = lab.split("Disabled extensions:", 1)[-1] if "Disabled extensions:" in lab else ""
+    for plugin in NBGRADER_LAB_PLUGINS:
+        assert f"@jupyter/nbgrader:{plugin}" in disabled, f"{plugin} is still enabled:\n{lab}"
+    assert "@jupyter/nbgrader:validate-assignment" not in disabled, lab
+    assert "@jupyter-widgets/jupyterlab-manager" in lab and "@jupyter-widgets/jupyterlab-manager" not in disabled
+
+    # Locked: a student cannot switch them back on from JupyterLab's Plugin Manager.
+    page_config = json.loads((python.parent.parent / "etc/jupyter/labconfig/page_config.json").read_text())
+    for plugin in NBGRADER_LAB_PLUGINS:
+        assert page_config.get("lockedExtensions", {}).get(f"@jupyter/nbgrader:{plugin}") is True, page_config
+
+    server = _run([python, "-m", "jupyter", "server", "extension", "list"], cwd=repo, env=env)
+    state = dict(re.findall(r"nbgrader\.server_extensions\.(\w+)\s+(enabled|disabled)", server))
+    assert state == {"formgrader": "disabled", "course_list": "disabled",
+                     "assignment_list": "disabled", "validate_assignment": "enabled"}, server
+
+
+# Runs inside the Binder environment: execute notebooks with nbclient, report every error cell.
+_RUNNER = textwrap.dedent('''
+    import json, sys, time
+    from pathlib import Path
+
+    import nbformat
+    from nbclient import NotebookClient
+
+    out_path, notebooks = sys.argv[1], sys.argv[2:]
+    report = []
+    for path in notebooks:
+        nb = nbformat.read(path, as_version=4)
+        start = time.perf_counter()
+        NotebookClient(nb, timeout=300, kernel_name="python3", allow_errors=True,
+                       resources={"metadata": {"path": str(Path(path).parent)}}).execute()
+        errors, stdout = [], []
+        seen_solution = False
+        for index, cell in enumerate(nb.cells):
+            if cell.cell_type != "code":
+                continue
+            seen_solution = seen_solution or bool(cell.metadata.get("nbgrader", {}).get("solution"))
+            for out in cell.get("outputs", []):
+                if out.output_type == "error":
+                    errors.append({"index": index, "id": cell.get("id"), "ename": out.ename,
+                                   "evalue": out.evalue, "at_or_after_solution": seen_solution})
+                elif out.output_type == "stream" and out.name == "stdout":
+                    stdout.append(out.text)
+        report.append({"path": path, "seconds": time.perf_counter() - start, "errors": errors,
+                       "stdout": "".join(stdout)[-2000:]})
+    with open(out_path, "w") as out:
+        json.dump(report, out)
+''')
+
+_PROBE = """import json, sys, cnnlab
+print(json.dumps({"prefix": sys.prefix, "cnnlab": cnnlab.__file__}))"""
+
+
+def _execute(binder_env, notebooks):
+    python, repo, env = binder_env
+    runner = repo.parent / "run_notebooks.py"
+    runner.write_text(_RUNNER)
+    report = repo.parent / "report.json"
+    _run([python, runner, report, *map(str, notebooks)], cwd=repo, env=env, timeout=1500)
+    return json.loads(report.read_text())
+
+
+def _notebooks(repo, folder):
+    return sorted(p for p in (repo / folder).rglob("*.ipynb") if ".ipynb_checkpoints" not in p.parts)
+
+
+def _is_stub_error(error):
+    """An error a NotImplementedError stub causes: raised by it, or reported by a check."""
+    return error["ename"] == "NotImplementedError" or "NotImplementedError" in error["evalue"]
+
+
+def test_notebooks_run_in_the_binder_environment(binder_env):
+    python, repo, env = binder_env
+
+    # The kernel the notebooks get is this environment's, importing the cnnlab it installed.
+    probe = repo.parent / "probe.ipynb"
+    nb = nbformat.v4.new_notebook()
+    nb.cells = [nbformat.v4.new_code_cell(_PROBE)]
+    nbformat.write(nb, str(probe))
+    course = _notebooks(repo, "course")
+    assignments = _notebooks(repo, "assignments")
+    assert course, "course/ has no notebook"
+    assert assignments, "assignments/ has no released notebook"
+
+    start = time.perf_counter()
+    report = _execute(binder_env, [probe, *course, *assignments])
+    print(f"executed {len(report) - 1} notebooks in {time.perf_counter() - start:.0f} s: "
+          + ", ".join(f"{Path(r['path']).name} {r['seconds']:.0f} s" for r in report[1:]))
+
+    probe_report = report[0]
+    assert probe_report["errors"] == [], probe_report
+    kernel = json.loads(probe_report["stdout"])
+    assert Path(kernel["prefix"]).resolve() == (python.parent.parent).resolve(), kernel
+    assert Path(kernel["cnnlab"]).resolve().is_relative_to(repo.resolve()), kernel
+    problems = []
+    for result in report[1:]:
+        path = Path(result["path"])
+        folder = path.relative_to(repo).parts[0]
+        for error in result["errors"]:
+            where = f"{path.relative_to(repo)} cell {error['index']} ({error['id']}): {error['ename']}: {error['evalue'][:300]}"
+            if folder == "course":
+                problems.append(where)
+            elif not (_is_stub_error(error) and error["at_or_after_solution"]):
+                problems.append(where)
+    assert not problems, "errors that are not a NotImplementedError stub's:\n" + "\n".join(problems)
+
+    # Every released assignment does contain stubs: a release with no error means the solutions
+    # leaked into it.
+    for result in report[1:]:
+        if Path(result["path"]).relative_to(repo).parts[0] == "assignments":
+            assert result["errors"], f"{result['path']} ran without a single NotImplementedError"
