@@ -83,8 +83,9 @@ def hangs_at_top_level(course, student, release, solution):
 
 def tampered_test_cell(course, student, release, solution):
     filled = {f: cell_source(solution, f) for f in ("conv2d_multi", "relu")}
-    filled["conv2d_single"] = corpus.CONV2D_SINGLE[5].source  # flipped kernel
-    nb = answer(release, filled)
+    flipped = next(a for a in corpus.CONV2D_SINGLE if a.named == "kernel is flipped")
+    filled["conv2d_single"] = flipped.source
+    nb = answer(release, filled, language="en")
     for c in nb.cells:
         if c.get("id") == "test-conv2d-single":
             c.source = "pass  # all good!"
