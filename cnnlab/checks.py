@@ -35,6 +35,11 @@ __all__ = [
     "check_output_size",
     "check_zero_pad",
     "check_conv_forward",
+    "check_convnet",
+    "check_evaluate",
+    "check_train",
+    "train_time_limit",
+    "TestSplitHidden",
 ]
 
 _PACKAGE_DIR = os.path.dirname(os.path.abspath(__file__)) + os.sep
@@ -869,3 +874,643 @@ def _sealed_message():
 
 
 sys.modules[__name__].__class__ = _Sealed
+
+
+# =============================================================================================
+# 07_train_cnn: the student's network class, evaluate() and train().
+#
+# Here students may build on cnnlab.nn (the library version of what 01-06 teach), so these
+# checks do not refuse calls into cnnlab. They never trust a number the student reports: the
+# gradient check computes centred differences itself, and the training check measures the wall
+# time and evaluates the trained network on the test split, which train() never gets to see.
+#
+# The graded API (documented in the notebook):
+#   net = ConvNet(rng=0, dtype=np.float32)   net.params: {name: array}, the arrays the layers use
+#   net.forward(x (N, 1, 8, 8)) -> scores (N, 10);  net.loss(x, y) -> mean cross-entropy (float)
+#   net.gradient(x, y) -> {name: d loss / d params[name]} with the keys and shapes of net.params
+#   evaluate(net, x, y, batch_size=256) -> (mean loss, accuracy in [0, 1])
+#   train(net, data, epochs=..., ..., rng=0, progress=True)
+#       -> {"train_loss": [...], "train_acc": [...], "val_loss": [...], "val_acc": [...]}, per epoch
+
+TARGET_ACCURACY = 0.98
+NUM_CLASSES = 10
+
+
+def train_time_limit():
+    """Seconds the graded training run may take: 15 by default, ``CNNLAB_TRAIN_TIME_LIMIT`` to change.
+
+    A grader on a slow machine sets a larger value (and nbgrader's ``Execute.timeout`` above
+    three times that: the run is stopped at three times the limit).
+    """
+    value = os.environ.get("CNNLAB_TRAIN_TIME_LIMIT", "15")
+    try:
+        seconds = float(value)
+    except ValueError:
+        raise ValueError(f"CNNLAB_TRAIN_TIME_LIMIT must be a number of seconds, got {value!r}") from None
+    if not seconds > 0:
+        raise ValueError(f"CNNLAB_TRAIN_TIME_LIMIT must be positive, got {value!r}")
+    return seconds
+
+
+def _public_pair(check):
+    """:func:`_public` for a check of two student objects: ``check(first, second, seed=None)``."""
+
+    def wrapper(first, second, seed=None):
+        __tracebackhide__ = True
+        _require_seed(seed)
+        try:
+            check(first, second, seed)
+        except _Failure as failure:
+            raise CheckFailed(str(failure)) from None
+
+    wrapper.__name__ = check.__name__
+    wrapper.__qualname__ = check.__qualname__
+    wrapper.__doc__ = check.__doc__
+    return wrapper
+
+
+class TestSplitHidden(AttributeError):
+    """Raised when train() reads ``data.x_test`` / ``data.y_test``: the check keeps them for itself."""
+
+    __test__ = False  # not a pytest test class
+
+
+def _run_student(what, fn, *args, seconds=None, **kwargs):
+    """``fn(*args, **kwargs)`` with a time limit, warnings ignored and stderr swallowed.
+
+    nbgrader scores a test cell 0 when anything reaches stderr (a warning, a progress bar), so
+    neither may escape from here. Raises _Failure with a message naming ``what`` when the call
+    raises or runs out of time.
+    """
+    import contextlib
+    import io
+
+    seconds = time_limit() if seconds is None else seconds
+    try:
+        with warnings.catch_warnings(), np.errstate(all="ignore"), contextlib.redirect_stderr(io.StringIO()):
+            warnings.simplefilter("ignore")
+            with _Timer(seconds):
+                return fn(*args, **kwargs)
+    except _OutOfTime:
+        raise _Failure(tr(
+            ja=f"{what} が {seconds:g} 秒たっても終わりません。無限ループや大きすぎる計算になっていませんか？",
+            en=f"{what} did not finish within {seconds:g} s. Is there an endless loop, or far too much work?")) from None
+    except NotImplementedError:
+        raise _Failure(tr(
+            ja=f"{what} はまだ実装されていません: `raise NotImplementedError()` を消して、自分のコードを書いてください。",
+            en=f"{what} is not implemented yet: replace `raise NotImplementedError()` with your code.")) from None
+    except TestSplitHidden:
+        raise _Failure(tr(
+            ja="train が data.x_test / data.y_test を使っています。テスト用データは最後の評価のためだけのもので、採点では train に渡されません。学習中の確認には検証用データ（data.x_val, data.y_val）を使ってください。",
+            en="train reads data.x_test / data.y_test. The test split is only for the final evaluation, and the check does not give it to train: use the validation split (data.x_val, data.y_val) while training.")) from None
+    except Exception as error:  # the student's bug, reported, never the checker's crash
+        raise _Failure(_student_error(what, error)) from None
+
+
+def _student_error(what, error):
+    """``what`` raised ``error``: the message, with the student's line that led to it."""
+    where = ""
+    for frame in reversed(traceback.extract_tb(error.__traceback__)):
+        if not frame.filename.startswith(_PACKAGE_DIR) and "site-packages" not in frame.filename:
+            code = f": {frame.line}" if frame.line else ""
+            where = tr(ja=f"（{frame.lineno} 行目{code}）", en=f" (line {frame.lineno}{code})")
+            break
+    return tr(ja=f"{what} がエラーを出しました: {type(error).__name__}: {error}{where}",
+              en=f"{what} raised {type(error).__name__}: {error}{where}")
+
+
+def _require_parameters(fn, name, keywords):
+    """``fn`` is callable and accepts the keyword arguments the checks pass to it."""
+    if not callable(fn):
+        raise TypeError(tr(ja=f"{name} を渡してください（{type(fn).__name__} が渡されました）。",
+                           en=f"pass your {name} (got {type(fn).__name__})."))
+    try:
+        params = inspect.signature(fn).parameters
+    except (TypeError, ValueError):
+        return
+    if any(p.kind is p.VAR_KEYWORD for p in params.values()):
+        return
+    missing = [k for k in keywords if k not in params]
+    if missing:
+        raise _Failure(tr(
+            ja=f"{name} の引数 {', '.join(missing)} がありません。配布されたシグネチャのままにしてください（チェックはこの名前で渡します）。",
+            en=f"{name} has lost its parameter(s) {', '.join(missing)}: keep the signature of the stub (the check passes them by name)."))
+
+
+def _mean_cross_entropy(scores, labels):
+    """scores (N, K) float64, labels int (N,) -> mean of -log softmax(scores)[n, labels[n]]."""
+    shifted = scores - scores.max(axis=1, keepdims=True)
+    log_probs = shifted - np.log(np.exp(shifted).sum(axis=1, keepdims=True))
+    return float(-log_probs[np.arange(len(labels)), labels].mean())
+
+
+def _as_scores(result, n, what):
+    """The student's scores as float64 (n, 10), or a failure that says what came back instead."""
+    if not isinstance(result, np.ndarray):
+        raise _Failure(tr(ja=f"{what} は NumPy 配列 (N, 10) を返してください（{type(result).__name__} が返されました）。",
+                          en=f"{what} must return a NumPy array (N, 10), not {type(result).__name__}."))
+    if result.shape != (n, NUM_CLASSES):
+        raise _Failure(tr(
+            ja=f"{what} の出力の形が違います: 期待 ({n}, {NUM_CLASSES})、あなたの出力 {result.shape}。画像 1 枚につき 10 クラスのスコアを返します。",
+            en=f"{what} returned the wrong shape: expected ({n}, {NUM_CLASSES}), got {result.shape}: one score per class (10) for each image."))
+    if not (np.issubdtype(result.dtype, np.floating) or np.issubdtype(result.dtype, np.integer)):
+        raise _Failure(tr(ja=f"{what} は数値の配列を返してください（dtype {result.dtype}）。",
+                          en=f"{what} must return numbers, got dtype {result.dtype}."))
+    return np.array(result, dtype=np.float64)
+
+
+def _as_number(result, what):
+    if isinstance(result, np.ndarray) and result.size == 1:
+        result = result.reshape(())[()]
+    if isinstance(result, bool) or not isinstance(result, (int, float, np.integer, np.floating)):
+        raise _Failure(tr(ja=f"{what} は数（float）を 1 つ返してください（{type(result).__name__} が返されました）。",
+                          en=f"{what} must return one number (a float), not {type(result).__name__}."))
+    return float(result)
+
+
+# ---------------------------------------------------------------------------------------------
+# ConvNet: forward, loss and the gradient check.
+
+GRADIENT_STEP = 1e-5       # h of the centred difference, in float64
+GRADIENT_TOLERANCE = 1e-4  # relative error above which a gradient is wrong
+ENTRIES_PER_PARAMETER = 8  # gradient entries compared per parameter array
+
+
+def _make_network(ConvNet, dtype=None, rng=0, methods=("forward", "loss", "gradient")):
+    """``ConvNet(rng=..., dtype=...)`` with the given methods; with ``gradient`` also a params dict."""
+    kwargs = {"rng": rng} if dtype is None else {"rng": rng, "dtype": dtype}
+    args = ", ".join(f"{k}=" + ("np.float64" if v is np.float64 else repr(v)) for k, v in kwargs.items())
+    net = _run_student(f"ConvNet({args})", ConvNet, **kwargs)
+    for method in methods:
+        if not callable(getattr(net, method, None)):
+            raise _Failure(tr(ja=f"ConvNet にメソッド {method} がありません。", en=f"ConvNet has no method {method}."))
+    if "gradient" not in methods:
+        return net
+    params = getattr(net, "params", None)
+    if not isinstance(params, dict) or not params or \
+            not all(isinstance(k, str) and isinstance(v, np.ndarray) for k, v in params.items()):
+        raise _Failure(tr(
+            ja="net.params は {名前（文字列）: NumPy 配列} の dict にしてください（層が計算に使う配列そのもの）。",
+            en="net.params must be a dict {name (str): NumPy array}: the very arrays the layers compute with."))
+    return net
+
+
+def _gradient_batches(seed):
+    """(x, y) batches for the gradient check: smooth random images (no exact zeros, so no ReLU
+    sits on its kink) of the digits' shape (N, 1, 8, 8), labels 0..9."""
+    rng = np.random.default_rng(70 if seed is None else seed)
+    sizes = (5,) if seed is None else (5, 3)
+    return [(rng.uniform(0.05, 1.0, size=(n, 1, 8, 8)), rng.integers(0, NUM_CLASSES, size=n)) for n in sizes]
+
+
+def _check_loss(net, x, y):
+    """forward gives (N, 10) scores and loss is their mean softmax cross-entropy."""
+    n = len(x)
+    scores = _as_scores(_run_student("net.forward(x)", net.forward, x.copy()), n, "net.forward(x)")
+    if not np.all(np.isfinite(scores)):
+        raise _Failure(tr(ja="net.forward(x) の出力に nan か inf があります（初期の重みが大きすぎませんか）。",
+                          en="net.forward(x) returned nan or inf (are the initial weights far too large?)."))
+    got = _as_number(_run_student("net.loss(x, y)", net.loss, x.copy(), y.copy()), "net.loss(x, y)")
+    want = _mean_cross_entropy(scores, y)
+    if np.isclose(got, want, rtol=1e-6, atol=1e-9):
+        return
+    if np.isclose(got, n * want, rtol=1e-6):
+        hint = tr(ja=f"損失がバッチの和になっています（{n} 倍）。平均（1/N）にしてください: バッチの大きさで結果が変わらないように。",
+                  en=f"Your loss is the sum over the batch ({n} times the mean): divide by N, so that it does not grow with the batch size.")
+    else:
+        hint = tr(ja="損失は softmax(スコア) の正解クラスの確率の −log の、バッチ平均です。",
+                  en="The loss is the batch mean of −log of the softmax probability of the right class.")
+    raise _Failure(tr(
+        ja=f"net.loss(x, y) が forward のスコアの交差エントロピーと合いません: 期待 {want:.6g}、あなたの値 {got:.6g}（N = {n}）。{hint}",
+        en=f"net.loss(x, y) does not match the cross-entropy of forward's scores: expected {want:.6g}, got {got:.6g} (N = {n}). {hint}"))
+
+
+def _analytic_gradients(net, x, y):
+    """net.gradient(x, y) as float64 copies, with the keys and shapes of net.params checked."""
+    before = {k: v.copy() for k, v in net.params.items()}
+    grads = _run_student("net.gradient(x, y)", net.gradient, x.copy(), y.copy())
+    if any(not np.array_equal(before[k], v) for k, v in net.params.items()):
+        raise _Failure(tr(
+            ja="net.gradient が net.params を書き換えています。gradient は勾配を返すだけにして、重みの更新は train の中で行ってください。",
+            en="net.gradient changed net.params. gradient only computes the gradients; the update belongs in train."))
+    if grads is None:
+        raise _Failure(tr(ja="net.gradient が None を返しました。`return grads` を忘れていませんか？",
+                          en="net.gradient returned None: did you forget `return grads`?"))
+    if not isinstance(grads, dict):
+        raise _Failure(tr(ja=f"net.gradient は params と同じキーの dict を返してください（{type(grads).__name__} が返されました）。",
+                          en=f"net.gradient must return a dict with the keys of net.params, not {type(grads).__name__}."))
+    missing = [k for k in net.params if k not in grads]
+    if missing:
+        raise _Failure(tr(
+            ja=f"勾配が足りません: {', '.join(repr(k) for k in missing)} の勾配がありません。net.params のすべてのパラメータについて勾配を返してください。",
+            en=f"A parameter gradient is missing: no gradient for {', '.join(repr(k) for k in missing)}. Return a gradient for every parameter in net.params."))
+    extra = [k for k in grads if k not in net.params]
+    if extra:
+        raise _Failure(tr(ja=f"net.params にないキーの勾配があります: {', '.join(repr(k) for k in extra)}。キーは params と同じ名前にします。",
+                          en=f"gradients for keys that are not in net.params: {', '.join(repr(k) for k in extra)}. Use the keys of params."))
+    result = {}
+    for key, p in net.params.items():
+        g = grads[key]
+        if not isinstance(g, np.ndarray):
+            raise _Failure(tr(ja=f"勾配 {key!r} が NumPy 配列ではありません（{type(g).__name__}）。",
+                              en=f"the gradient {key!r} is not a NumPy array ({type(g).__name__})."))
+        if g.shape != p.shape:
+            hint = ""
+            if g.ndim == p.ndim == 2 and g.shape == p.shape[::-1]:
+                hint = tr(ja="転置になっていませんか（dW = x.T @ dout）？", en="Is it transposed (dW = x.T @ dout)?")
+            elif g.size == p.size:
+                hint = tr(ja="要素の数は合っています: reshape を忘れていませんか？", en="The size is right: a missing reshape?")
+            raise _Failure(tr(
+                ja=f"勾配 {key!r} の形が違います: params[{key!r}] は {p.shape}、勾配は {g.shape}。勾配はパラメータと同じ形です。{hint}",
+                en=f"the gradient {key!r} has the wrong shape: params[{key!r}] is {p.shape}, the gradient {g.shape}. A gradient has the shape of its parameter. {hint}").rstrip())
+        result[key] = np.array(g, dtype=np.float64)
+    return result
+
+
+def _numerical_gradients(net, x, y, entries):
+    """Centred differences (L(p + h) - L(p - h)) / 2h at the chosen entries of every parameter."""
+    h = GRADIENT_STEP
+
+    def differences():
+        out = {}
+        for key, idx in entries.items():
+            p = net.params[key]
+            values = []
+            for i in idx:
+                old = p.flat[i]
+                p.flat[i] = old + h
+                plus = float(net.loss(x, y))
+                p.flat[i] = old - h
+                minus = float(net.loss(x, y))
+                p.flat[i] = old        # leave the network as it was
+                values.append((plus - minus) / (2 * h))
+            out[key] = np.array(values)
+        return out
+
+    return _run_student("net.loss(x, y)", differences, seconds=max(time_limit(), 30))
+
+
+def _relative_error(a, n):
+    scale = np.linalg.norm(a) + np.linalg.norm(n)
+    return 0.0 if scale < 1e-10 else float(np.linalg.norm(a - n) / scale)
+
+
+def _gradient_mistake(a, n, batch):
+    """Name what turns the right gradient n into a: a sign, a factor N, zeros; else None."""
+    if np.linalg.norm(n) < 1e-10:
+        return None
+    if np.linalg.norm(a) == 0:
+        return "zero"
+    for label, factor in (("sign", -1.0), ("no-mean", float(batch)), ("twice-mean", 1.0 / batch), ("no-mean-sign", -float(batch))):
+        if _relative_error(a, factor * n) < GRADIENT_TOLERANCE * 10:
+            return label
+    return None
+
+
+def _gradient_message(bad, batch):
+    """bad: [(key, relative error, mistake label)] for every parameter whose gradient is wrong."""
+    labels = {label for _, _, label in bad}
+    keys = ", ".join(repr(k) for k, _, _ in bad)
+    common = labels.pop() if len(labels) == 1 else None
+    whole = tr(ja="（すべてのパラメータで同じなので、最後の損失の層の逆伝播 dscores = (softmax − 正解の one-hot) / N が怪しいです）",
+               en=" (the same for every parameter, so look at the loss layer's backward: dscores = (softmax − one-hot labels) / N)")
+    where = whole if common and len(bad) > 1 else ""
+    texts = {
+        "sign": tr(ja=f"勾配の符号が逆です（{keys}）{where}。勾配は損失が増える向きです: softmax − 正解、の順に引きます。符号が逆だと学習で損失が増えていきます。",
+                   en=f"The gradient sign is flipped ({keys}){where}. The gradient points to where the loss grows: softmax minus the one-hot labels, not the other way round. With the sign flipped, training makes the loss larger."),
+        "no-mean": tr(ja=f"勾配がちょうど N = {batch} 倍です（{keys}）: 1/N（バッチの平均）が抜けています{where}。損失はバッチの平均なので、勾配も N で割ります。",
+                      en=f"The gradient is exactly N = {batch} times too large ({keys}): the 1/N of the batch mean is missing{where}. The loss is a mean over the batch, so its gradient is divided by N too."),
+        "twice-mean": tr(ja=f"勾配が 1/N = 1/{batch} 倍です（{keys}）: N で 2 回割っています。",
+                         en=f"The gradient is 1/N = 1/{batch} of the right one ({keys}): you divided by N twice."),
+        "no-mean-sign": tr(ja=f"勾配の符号が逆で、さらに N = {batch} 倍です（{keys}）: softmax − 正解 の順に引き、N で割ってください。",
+                           en=f"The gradient sign is flipped and it is N = {batch} times too large ({keys}): use (softmax − one-hot) / N."),
+        "zero": tr(ja=f"勾配がすべて 0 です（{keys}）: そのパラメータまで逆伝播が届いていないか、勾配が抜けています。",
+                   en=f"The gradient is zero everywhere ({keys}): a parameter gradient is missing, or backpropagation does not reach that layer."),
+    }
+    if common in texts:
+        return texts[common]
+    worst = max(bad, key=lambda b: b[1])
+    named = [texts[label] for _, _, label in bad if label in texts]
+    return tr(
+        ja=f"数値微分と合わない勾配があります: {keys}（相対誤差 最大 {worst[1]:.2g}、許容 {GRADIENT_TOLERANCE:g}）。その層の逆伝播を確かめてください（dW、db、dx の式、転置、reshape）。" + ("".join(" " + t for t in named)),
+        en=f"Some gradients do not match the numerical ones: {keys} (relative error up to {worst[1]:.2g}, tolerance {GRADIENT_TOLERANCE:g}). Check that layer's backward pass (the dW, db, dx formulas, transposes, reshapes)." + ("".join(" " + t for t in named)))
+
+
+@_public
+def check_convnet(ConvNet, seed=None):
+    """Check ``ConvNet``: forward's shape, loss = mean cross-entropy, and every parameter's gradient
+    against centred differences (float64, ``ConvNet(rng=0, dtype=np.float64)``, a tiny batch)."""
+    _require_parameters(ConvNet, "ConvNet", ("rng", "dtype"))
+    net = _make_network(ConvNet, dtype=np.float64)
+    not64 = {k: v.dtype for k, v in net.params.items() if v.dtype != np.float64}
+    if not64:
+        key, dtype = next(iter(not64.items()))
+        raise _Failure(tr(
+            ja=f"ConvNet(dtype=np.float64) のパラメータ {key!r} が {dtype} です。dtype をすべての層に渡してください（数値微分には float64 の精度が要ります: float32 は約 7 桁しかありません）。",
+            en=f"ConvNet(dtype=np.float64) made parameter {key!r} of dtype {dtype}: pass dtype on to every layer (the numerical gradient needs float64; float32 has only about 7 digits)."))
+    rng = np.random.default_rng(71 if seed is None else seed)
+    worst = 0.0
+    for x, y in _gradient_batches(seed):
+        _check_loss(net, x, y)
+        analytic = _analytic_gradients(net, x, y)
+        entries = {k: rng.choice(p.size, size=min(p.size, ENTRIES_PER_PARAMETER), replace=False)
+                   for k, p in net.params.items()}
+        numeric = _numerical_gradients(net, x, y, entries)
+        if all(np.linalg.norm(n) == 0 for n in numeric.values()):
+            raise _Failure(tr(
+                ja="net.params の値を変えても net.loss が変わりません。params には、層が計算に使っている配列そのものを入れてください（コピーではなく）。",
+                en="Changing the arrays in net.params does not change net.loss: params must hold the very arrays the layers compute with (not copies)."))
+        bad = []
+        for key, idx in entries.items():
+            a, n = analytic[key].ravel()[idx], numeric[key]
+            error = _relative_error(a, n)
+            worst = max(worst, error)
+            if error > GRADIENT_TOLERANCE:
+                bad.append((key, error, _gradient_mistake(a, n, len(x))))
+        if bad:
+            raise _Failure(tr(ja=f"勾配チェック（バッチ N = {len(x)}）: ", en=f"gradient check (batch N = {len(x)}): ")
+                           + _gradient_message(bad, len(x)))
+    print(tr(
+        ja=f"✓ ConvNet: forward は (N, 10)、loss は交差エントロピーの平均、{len(net.params)} 個のパラメータの勾配が数値微分と一致しました（相対誤差 最大 {worst:.1g}）。",
+        en=f"✓ ConvNet: forward gives (N, 10), loss is the mean cross-entropy, and the gradients of all {len(net.params)} parameters match centred differences (relative error at most {worst:.1g})."))
+
+
+# ---------------------------------------------------------------------------------------------
+# evaluate(net, x, y, batch_size=256) -> (mean loss, accuracy)
+
+
+class _ScoreNet:
+    """Stands in for a trained network in check_evaluate: fixed scores x.reshape(N, 64) @ M.
+
+    Remembers the largest batch it was given, so the check can tell whether evaluate went
+    batch by batch.
+    """
+
+    def __init__(self, rng):
+        self.M = rng.normal(size=(64, NUM_CLASSES)) * 3.0
+        self.params, self.layers = {}, []
+        self.largest_batch = 0
+
+    def forward(self, x):
+        x = np.asarray(x, dtype=np.float64)
+        self.largest_batch = max(self.largest_batch, len(x))
+        return x.reshape(len(x), -1) @ self.M
+
+    def loss(self, x, y):
+        return _mean_cross_entropy(self.forward(x), np.asarray(y))
+
+    def gradient(self, x, y):
+        raise RuntimeError("evaluate only measures the network: it does not need gradients")
+
+
+def _evaluate_cases(seed):
+    """[(what_ja, what_en, net, x, y, batch_size or None)]: uneven last batch, one batch, random."""
+    rng = np.random.default_rng(72)
+    shapes = [(10, 4, "10 枚をバッチ 4 で（4 + 4 + 2 枚、最後のバッチが小さい）", "10 images in batches of 4 (4 + 4 + 2: the last batch is smaller)"),
+              (7, None, "7 枚を 1 つのバッチで（batch_size は既定の 256）", "7 images in one batch (the default batch_size 256)")]
+    if seed is not None:
+        rng = np.random.default_rng(seed)
+        shapes.append((int(rng.integers(20, 60)), int(rng.integers(3, 9)), "ランダムな枚数とバッチの大きさ", "a random number of images and batch size"))
+    cases = []
+    for n, batch, ja, en in shapes:
+        net = _ScoreNet(rng)
+        x = rng.uniform(0, 1, size=(n, 1, 8, 8)).astype(np.float32)
+        y = rng.integers(0, NUM_CLASSES, size=n)
+        right = rng.permutation(n)[: n // 2]       # about half right, so accuracy is not 0 or 1
+        y[right] = net.forward(x[right]).argmax(axis=1)
+        net.largest_batch = 0
+        cases.append((ja, en, net, x, y, batch))
+    return cases
+
+
+def _evaluate_mistakes(net, x, y, batch):
+    scores = net.forward(x)
+    net.largest_batch = 0
+    n = len(x)
+    loss, acc = _mean_cross_entropy(scores, y), float(np.mean(scores.argmax(axis=1) == y))
+    starts = range(0, n, batch)
+    batch_losses = [_mean_cross_entropy(scores[s:s + batch], y[s:s + batch]) for s in starts]
+    batch_accs = [float(np.mean(scores[s:s + batch].argmax(axis=1) == y[s:s + batch])) for s in starts]
+    mistakes = [
+        ((loss, 100 * acc), "正解率を百分率（%）で返しています。0 から 1 の割合にしてください（グラフの縦軸もそろいます）。",
+         "You return the accuracy in percent: return a fraction between 0 and 1."),
+        ((loss, acc * n), "正解率ではなく正解の数を返しています。画像の数で割ってください。",
+         "You return the number of correct images, not the accuracy: divide by the number of images."),
+        ((acc, loss), "(損失, 正解率) の順番が逆です。", "Your pair is in the wrong order: return (loss, accuracy)."),
+        ((loss * n, acc), "損失が平均ではなく合計になっています。画像の数で割ってください。",
+         "Your loss is the total, not the mean: divide by the number of images."),
+    ]
+    if len(batch_losses) > 1 and len(x) % batch:
+        mistakes += [
+            ((float(np.mean(batch_losses)), float(np.mean(batch_accs))),
+             "バッチごとの平均をそのまま平均しています。最後のバッチは小さいので、バッチの大きさで重みを付けてください（合計を足して最後に N で割る）。",
+             "You averaged the per-batch means, but the last batch is smaller: weight each batch by its size (sum the totals, divide by N once at the end)."),
+            ((float(np.mean(batch_losses)), acc),
+             "損失で、バッチごとの平均をそのまま平均しています。最後のバッチは小さいので、バッチの大きさで重みを付けてください（合計を足して最後に N で割る）。",
+             "Your loss averages the per-batch means, but the last batch is smaller: weight each batch by its size (sum the totals, divide by N once at the end)."),
+            ((loss, float(np.mean(batch_accs))),
+             "正解率で、バッチごとの値をそのまま平均しています。最後のバッチは小さいので、正解の数を足して最後に N で割ってください。",
+             "Your accuracy averages the per-batch accuracies, but the last batch is smaller: count the correct images and divide by N once at the end."),
+            ((batch_losses[0], batch_accs[0]), "最初のバッチしか評価していません。すべてのバッチについてループしてください。",
+             "Only the first batch is evaluated: loop over all the batches."),
+        ]
+    if n == NUM_CLASSES:
+        mistakes.append(((loss, float(np.mean(scores.argmax(axis=0) == y))),
+                         "予測の argmax の軸が違います: クラスの軸（axis=1）で取ります。",
+                         "The prediction's argmax runs over the wrong axis: take it over the classes, axis=1."))
+    return (loss, acc), mistakes
+
+
+@_public
+def check_evaluate(evaluate, seed=None):
+    """Check ``evaluate(net, x, y, batch_size=256) -> (mean loss, accuracy)`` on stand-in networks
+    with known scores: batch by batch, the smaller last batch weighted right."""
+    name = "evaluate"
+    _require_parameters(evaluate, name, ("batch_size",))
+    for ja, en, net, x, y, batch in _evaluate_cases(seed):
+        kwargs = {} if batch is None else {"batch_size": batch}
+        call = tr(ja=f"evaluate（{ja}）", en=f"evaluate ({en})")
+        result = _run_student(call, evaluate, net, x.copy(), y.copy(), **kwargs)
+        if not isinstance(result, (tuple, list)) or len(result) != 2:
+            raise _Failure(tr(ja=f"{call} は (損失, 正解率) の 2 つを返してください（{type(result).__name__} が返されました）。",
+                              en=f"{call} must return the pair (loss, accuracy), not {type(result).__name__}."))
+        got = (_as_number(result[0], call), _as_number(result[1], call))
+        largest = net.largest_batch                  # before the check's own forward passes
+        (loss, acc), mistakes = _evaluate_mistakes(net, x, y, batch or 256)
+        if np.allclose(got, (loss, acc), rtol=1e-6, atol=1e-9):
+            if batch is not None and largest > batch:
+                raise _Failure(tr(
+                    ja=f"{call}: net.forward に {largest} 枚をまとめて渡しています。batch_size = {batch} 枚ずつに分けてください（大きなデータでもメモリに収まるように）。",
+                    en=f"{call}: net.forward got {largest} images at once. Go batch_size = {batch} images at a time (so that a large data set fits in memory)."))
+            continue
+        hint = next((tr(ja=ja_text, en=en_text) for wrong, ja_text, en_text in mistakes
+                     if np.allclose(got, wrong, rtol=1e-6, atol=1e-9)), "")
+        raise _Failure(tr(
+            ja=f"{call} の答えが違います: 期待 (損失 {loss:.6g}, 正解率 {acc:.6g})、あなたの値 ({got[0]:.6g}, {got[1]:.6g})。{hint}",
+            en=f"{call} gave a wrong answer: expected (loss {loss:.6g}, accuracy {acc:.6g}), got ({got[0]:.6g}, {got[1]:.6g}). {hint}").rstrip())
+    print(tr(ja=f"✓ {name}: すべてのケースで正解です。", en=f"✓ {name}: all cases passed."))
+
+
+# ---------------------------------------------------------------------------------------------
+# train(net, data, ...) -> history: trained honestly, timed, evaluated on the hidden test split.
+
+HISTORY_KEYS = ("train_loss", "train_acc", "val_loss", "val_acc")
+#: After the graded training the training loss must be below this fraction of where it started
+#: (a network that learned, from ln 10 ≈ 2.3 to below 0.1, passes with room to spare; one that
+#: diverged or died at a constant output, near ln 10, does not).
+LOSS_DROP = 0.5
+
+
+def _training_data():
+    """(the full digits split, the same split with x_test / y_test hidden from train)."""
+    from .data import Digits, load_digits
+
+    class TrainingData(Digits):
+        """The digits split as train() gets it: the test split is kept back for the check."""
+
+        __slots__ = ()
+
+        @property
+        def x_test(self):
+            raise TestSplitHidden("x_test")
+
+        @property
+        def y_test(self):
+            raise TestSplitHidden("y_test")
+
+    data = load_digits()
+    return data, TrainingData(data.x_train, data.y_train, data.x_val, data.y_val, None, None)
+
+
+def _measure(net, x, y):
+    """(mean cross-entropy, accuracy) of the student's network on x, y, computed by the check."""
+    scores = []
+    for start in range(0, len(x), 256):
+        batch = x[start:start + 256].copy()
+        scores.append(_as_scores(_run_student("net.forward(x)", net.forward, batch), len(batch), "net.forward(x)"))
+    scores = np.concatenate(scores)
+    with np.errstate(all="ignore"):
+        if not np.all(np.isfinite(scores)):
+            return float("nan"), float(np.mean(np.nan_to_num(scores).argmax(axis=1) == y))
+        return _mean_cross_entropy(scores, y), float(np.mean(scores.argmax(axis=1) == y))
+
+
+def _check_history(history, epochs=None):
+    """The history train returned has the four per-epoch lists of finite numbers."""
+    keys = ", ".join(f'"{k}"' for k in HISTORY_KEYS)
+    if not isinstance(history, dict) or any(k not in history for k in HISTORY_KEYS):
+        got = "None" if history is None else (sorted(map(str, history)) if isinstance(history, dict) else type(history).__name__)
+        raise _Failure(tr(
+            ja=f"train は {keys} をキーに持つ dict（エポックごとの値のリスト）を返してください（返されたもの: {got}）。`return history` を忘れていませんか？",
+            en=f"train must return a dict with the keys {keys}, each a list with one value per epoch (got: {got}). Did you forget `return history`?"))
+    lengths = set()
+    for key in HISTORY_KEYS:
+        try:
+            values = np.asarray(history[key], dtype=np.float64)
+        except (TypeError, ValueError):
+            values = None
+        if values is None or values.ndim != 1 or values.size == 0:
+            raise _Failure(tr(ja=f"history[\"{key}\"] はエポックごとの数のリストにしてください。",
+                              en=f"history[\"{key}\"] must be a list of numbers, one per epoch."))
+        if key.endswith("acc") and np.any((values < 0) | (values > 1)):
+            raise _Failure(tr(ja=f"history[\"{key}\"] の正解率は 0 から 1 の割合にしてください（{values.max():.4g} があります）。",
+                              en=f"history[\"{key}\"] must hold accuracies as fractions between 0 and 1 (found {values.max():.4g})."))
+        lengths.add(values.size)
+    if len(lengths) > 1 or (epochs is not None and lengths != {epochs}):
+        raise _Failure(tr(
+            ja=f"history の 4 つのリストは、どれもエポックごとに 1 つずつの値（{epochs or 'エポック数'} 個）にしてください（長さ {sorted(lengths)}）。",
+            en=f"each of the four history lists needs one value per epoch ({epochs or 'the number of epochs'}); got lengths {sorted(lengths)}."))
+
+
+def _loss_message(before, after):
+    if not np.isfinite(after):
+        return tr(
+            ja=f"損失が減っていません: 学習の前 {before:.3f} → 学習の後 {after}（発散しました）。学習率が大きすぎないか、勾配の符号（params -= lr * grad）を確かめてください。",
+            en=f"The loss is not decreasing: {before:.3f} before training, {after} after (it diverged). Check your learning rate (is it far too high?) and the gradient sign (params -= lr * grad).")
+    return tr(
+        ja=f"損失が減っていません: 訓練データの損失が学習の前 {before:.3f} → 学習の後 {after:.3f}。学習率（大きすぎ・小さすぎ）と勾配の符号（params -= lr * grad）を確かめてください。",
+        en=f"The loss is not decreasing: the training loss went from {before:.3f} before training to {after:.3f} after. Check your learning rate (far too high, or too low?) and the gradient sign (params -= lr * grad).")
+
+
+def _train_once(ConvNet, train, given, seconds, **kwargs):
+    """A fresh ConvNet(rng=...) trained by the student's train; returns (net, history, seconds, loss before)."""
+    import time
+
+    from threadpoolctl import threadpool_limits
+
+    # Only forward is used here: the check measures the loss and the accuracy from the scores.
+    net = _make_network(ConvNet, rng=kwargs.get("rng", 0), methods=("forward",))
+    with threadpool_limits(limits=1, user_api="blas"):
+        # One BLAS thread: the time then does not depend on what else the machine is running
+        # (two OpenBLAS threads on two busy cores can be several times slower than one).
+        before = _measure(net, given.x_train, given.y_train)[0]
+        start = time.perf_counter()
+        history = _run_student("train(net, data, ...)", train, net, given, seconds=seconds, progress=False, **kwargs)
+        elapsed = time.perf_counter() - start
+    return net, history, elapsed, before
+
+
+@_public_pair
+def check_train(ConvNet, train, seed=None):
+    """Check ``train(net, data, ...)``.
+
+    ``seed=None`` (the visible test): one epoch, ``train(ConvNet(rng=0), data, epochs=1,
+    progress=False)``: the history's form and a falling loss. An int (the graded run): a fresh
+    ``ConvNet(rng=seed)`` trained by ``train(net, data, rng=seed, progress=False)`` with the
+    student's own defaults, timed (``train_time_limit()`` seconds, one BLAS thread), then
+    evaluated by this check on the test split, which ``data`` does not contain: it must reach
+    ``TARGET_ACCURACY``.
+    """
+    _require_parameters(ConvNet, "ConvNet", ("rng",))
+    _require_parameters(train, "train", ("epochs", "rng", "progress"))
+    data, given = _training_data()
+    limit = train_time_limit()
+    if seed is None:
+        net, history, elapsed, before = _train_once(ConvNet, train, given, 3 * limit, epochs=1)
+        _check_history(history, epochs=1)
+        after = _measure(net, data.x_train, data.y_train)[0]
+        if not after < before:
+            raise _Failure(_loss_message(before, after))
+        print(tr(
+            ja=f"✓ train: 1 エポック {elapsed:.2f} 秒、訓練データの損失 {before:.3f} → {after:.3f}、history の形も正しいです。"
+               f"採点ではあなたの既定のエポック数で学習し、{limit:g} 秒以内にテスト用データで {TARGET_ACCURACY:.0%} 以上が必要です。",
+            en=f"✓ train: one epoch in {elapsed:.2f} s, training loss {before:.3f} → {after:.3f}, and the history has the right form. "
+               f"The graded run trains with your default number of epochs and needs {TARGET_ACCURACY:.0%} test accuracy within {limit:g} s."))
+        return
+    net, history, elapsed, before = _train_once(ConvNet, train, given, 3 * limit, rng=int(seed))
+    _check_history(history)
+    after, train_acc = _measure(net, data.x_train, data.y_train)
+    val_acc = _measure(net, data.x_val, data.y_val)[1]
+    test_acc = _measure(net, data.x_test, data.y_test)[1]
+    n_test = len(data.y_test)
+    problems = []
+    if not after < LOSS_DROP * before:
+        problems.append(_loss_message(before, after))
+    if test_acc < TARGET_ACCURACY:
+        problems.append(tr(
+            ja=f"テスト用データの正解率 {test_acc:.1%}（{round(test_acc * n_test)} / {n_test}）が {TARGET_ACCURACY:.0%} に届きません。"
+               "エポック数を増やす、学習率を調整する、2 つ目の畳み込み層を足す、random_shift で訓練画像を少しずらす（データ拡張）などを試してください。"
+               "検証用データの正解率の曲線を見て決めます（テスト用データでは決めません）。",
+            en=f"Test accuracy {test_acc:.1%} ({round(test_acc * n_test)} of {n_test}) < {TARGET_ACCURACY:.0%}. "
+               "Train for more epochs, tune the learning rate, add a second convolution layer, or shift the training images a little "
+               "with random_shift (data augmentation). Decide by the validation accuracy curve, never by the test split."))
+    if elapsed > limit:
+        problems.append(tr(
+            ja=f"学習に {elapsed:.1f} 秒かかりました（制限 {limit:g} 秒、BLAS 1 スレッド）。エポック数やフィルタの数を減らす、ループを NumPy の行列計算（im2col）にする、毎エポックの評価を軽くする、などで速くしてください。",
+            en=f"Training took {elapsed:.1f} s > {limit:g} s (one BLAS thread). Fewer epochs or filters, NumPy matrix products (im2col) instead of Python loops, or a lighter evaluation per epoch will make it faster."))
+    reported = float(np.asarray(history["val_acc"], dtype=np.float64)[-1])
+    slack = 2.0 / len(data.y_val)
+    if abs(reported - val_acc) > slack:
+        on_train = abs(reported - train_acc) <= slack
+        problems.append(tr(
+            ja=f"history[\"val_acc\"] の最後の値 {reported:.4f} が、学習後のネットワークの検証用データでの正解率 {val_acc:.4f} と合いません。"
+               + ("訓練データで評価しているようです（訓練データの正解率は " + f"{train_acc:.4f}）。" if on_train else "")
+               + "各エポックの後で data.x_val, data.y_val を使って評価してください。",
+            en=f"history[\"val_acc\"] ends at {reported:.4f}, but the trained network's accuracy on the validation split is {val_acc:.4f}. "
+               + (f"It looks like you evaluated on the training data (training accuracy {train_acc:.4f}). " if on_train else "")
+               + "Evaluate on data.x_val, data.y_val after every epoch."))
+    if problems:
+        raise _Failure("\n  ".join(problems))
+    print(tr(
+        ja=f"✓ train: テスト用データの正解率 {test_acc:.1%}（{round(test_acc * n_test)} / {n_test}）≥ {TARGET_ACCURACY:.0%}、学習時間 {elapsed:.1f} 秒 ≤ {limit:g} 秒。",
+        en=f"✓ train: test accuracy {test_acc:.1%} ({round(test_acc * n_test)} of {n_test}) ≥ {TARGET_ACCURACY:.0%}, trained in {elapsed:.1f} s ≤ {limit:g} s."))

@@ -303,7 +303,7 @@ def filter_sliding(image=None, kernel=None, *, stride=1, pad=0, bias=0.0, activa
     image: ``(H, W)`` or ``(C, H, W)`` numbers; default the worked example 4x4 input.
     kernel: ``(KH, KW)`` for a 2-D image, ``(C, KH, KW)`` for a ``(C, H, W)`` image; default the
         worked example 3x3 kernel (the same on every channel). A kernel passed in is offered as
-        the "learned" preset next to edge, blur, diagonal and custom (editable).
+        the "given kernel" preset (key ``"learned"``) next to edge, blur, diagonal and custom.
     stride (int >= 1), pad (int >= 0), bias (number), activation (None, "relu" or "sigmoid").
     student_fn: optional student function checked against the right answer, cell by cell.
         For a 2-D image it is called like ``conv2d_single(image, kernel)`` on the padded image
@@ -386,7 +386,7 @@ class FilterSliding(_Displayable):
                                         description=tr(ja="ストライド", en="stride"))
         self.pad = widgets.IntSlider(value=pad, min=0, max=max(2, pad),
                                      description=tr(ja="パディング", en="padding"))
-        first = ("learned", tr(ja="学習済み（渡したカーネル）", en="learned (kernel passed in)")) if learned \
+        first = ("learned", tr(ja="渡したカーネル", en="given kernel")) if learned \
             else ("example", tr(ja="講義の例", en="worked example"))
         self.preset = widgets.Dropdown(
             options=[(first[1], first[0]),

@@ -10,7 +10,7 @@ from pathlib import Path
 import nbformat
 
 ROOT = Path(__file__).resolve().parents[1]
-ASSIGNMENTS = ["01_convolution", "02_padding_stride"]
+ASSIGNMENTS = ["01_convolution", "02_padding_stride", "07_train_cnn"]
 _ANSI = re.compile(r"\x1b\[[0-9;]*m")
 
 

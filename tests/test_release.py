@@ -82,7 +82,9 @@ def params(func):
     return [(a.arg, d) for a, d in zip(args, defaults)]
 
 
-@pytest.mark.parametrize("name", ASSIGNMENTS)
+# Only assignments whose curriculum section has a table of functions (07's graded API is a class
+# and a training loop, documented in its notebook and checked in test_train_cnn.py).
+@pytest.mark.parametrize("name", [a for a in ASSIGNMENTS if curriculum_signatures(a)])
 def test_stubs_keep_the_curriculum_signatures_and_raise_not_implemented(name):
     expected = curriculum_signatures(name)
     assert expected, f"curriculum.md has no table for {name}"

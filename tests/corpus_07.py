@@ -1,0 +1,178 @@
+"""Realistic student submissions for 07_train_cnn, each autograded by tests/test_train_cnn.py.
+
+A submission replaces some answer cells of the release (the others keep the instructor's
+solution) and says which graded cells must lose their points and which words the feedback
+must then contain. Every submission trains a network when graded, so the list stays short.
+"""
+
+from dataclasses import dataclass, field
+
+
+@dataclass
+class Submission:
+    label: str
+    cells: dict                                 # answer cell id -> the student's source
+    lost: dict = field(default_factory=dict)    # graded cell id -> words its feedback must contain
+    language: str = "en"
+
+
+# ---------------------------------------------------------------------------------------------
+# Correct alternatives
+
+SEQUENTIAL_NET = '''
+class ConvNet:
+    """Another architecture, built with nn.Sequential: conv-ReLU-pool twice, then affine."""
+
+    def __init__(self, rng=0, dtype=np.float32):
+        rng = np.random.default_rng(rng)
+        self.net = nn.Sequential(
+            nn.Conv2D(1, 16, 3, pad=1, rng=rng, dtype=dtype), nn.ReLU(), nn.MaxPool2D(2, 2),
+            nn.Conv2D(16, 32, 3, pad=1, rng=rng, dtype=dtype), nn.ReLU(), nn.MaxPool2D(2, 2),
+            nn.Flatten(), nn.Affine(32 * 2 * 2, 10, rng=rng, dtype=dtype))
+        self.layers = self.net.layers
+        self.params = self.net.params()
+
+    def forward(self, x):
+        return self.net.forward(x)
+
+    def loss(self, x, y):
+        return self.net.loss(x, y)
+
+    def gradient(self, x, y):
+        self.net.loss(x, y)
+        self.net.backward()
+        return self.net.grads()
+'''
+
+MOMENTUM_TRAIN = '''
+def train(net, data, epochs=20, batch_size=32, lr=0.05, rng=0, progress=True):
+    """Momentum SGD with a step decay, the augmentation, and evaluate after every epoch."""
+    rng = np.random.default_rng(rng)
+    optimizer = nn.Momentum(lr=lr, momentum=0.9)
+    history = {"train_loss": [], "train_acc": [], "val_loss": [], "val_acc": []}
+    for epoch in trange(epochs, disable=not progress):
+        if epoch == epochs * 2 // 3:
+            optimizer.lr = lr / 10
+        order = rng.permutation(len(data.x_train))
+        for start in range(0, len(order), batch_size):
+            idx = order[start:start + batch_size]
+            grads = net.gradient(random_shift(data.x_train[idx], rng), data.y_train[idx])
+            optimizer.step(net.params, grads)
+        train_loss, train_acc = evaluate(net, data.x_train, data.y_train)
+        val_loss, val_acc = evaluate(net, data.x_val, data.y_val)
+        history["train_loss"].append(train_loss)
+        history["train_acc"].append(train_acc)
+        history["val_loss"].append(val_loss)
+        history["val_acc"].append(val_acc)
+    return history
+'''
+
+LOOP_EVALUATE = '''
+def evaluate(net, x, y, batch_size=256):
+    """Per-batch totals through net.loss, weighted by the batch size."""
+    total, correct = 0.0, 0
+    for start in range(0, len(x), batch_size):
+        xb, yb = x[start:start + batch_size], y[start:start + batch_size]
+        total += net.loss(xb, yb) * len(xb)
+        correct += int((net.forward(xb).argmax(axis=1) == yb).sum())
+    return total / len(x), correct / len(x)
+'''
+
+# ---------------------------------------------------------------------------------------------
+# Mistakes
+
+FLIPPED_SIGN_NET = '''
+class ConvNet:
+    """The gradient of the loss layer is written the wrong way round: one-hot minus softmax."""
+
+    def __init__(self, rng=0, dtype=np.float32):
+        rng = np.random.default_rng(rng)
+        self.layers = [nn.Conv2D(1, 8, 3, pad=1, rng=rng, dtype=dtype), nn.ReLU(),
+                       nn.Conv2D(8, 32, 3, pad=1, rng=rng, dtype=dtype), nn.ReLU(),
+                       nn.MaxPool2D(2, 2), nn.Flatten(), nn.Affine(512, 10, rng=rng, dtype=dtype)]
+        self.params = {}
+        for i, layer in enumerate(self.layers):
+            for name, value in layer.params.items():
+                self.params[f"{name}{i}"] = value
+
+    def forward(self, x):
+        for layer in self.layers:
+            x = layer.forward(x)
+        return x
+
+    def loss(self, x, y):
+        scores = self.forward(x)
+        scores = scores - scores.max(axis=1, keepdims=True)
+        self.probs = np.exp(scores) / np.exp(scores).sum(axis=1, keepdims=True)
+        return -np.mean(np.log(self.probs[np.arange(len(y)), y]))
+
+    def gradient(self, x, y):
+        self.loss(x, y)
+        onehot = np.eye(10)[y]
+        dout = (onehot - self.probs) / len(y)
+        for layer in reversed(self.layers):
+            dout = layer.backward(dout)
+        return {f"{name}{i}": layer.grads[name] for i, layer in enumerate(self.layers) for name in layer.params}
+'''
+
+NO_MEAN_NET = FLIPPED_SIGN_NET.replace(
+    "The gradient of the loss layer is written the wrong way round: one-hot minus softmax.",
+    "The gradient of the loss layer forgets the 1/N of the batch mean.").replace(
+    "dout = (onehot - self.probs) / len(y)", "dout = self.probs - onehot")
+
+UNWEIGHTED_EVALUATE = '''
+def evaluate(net, x, y, batch_size=256):
+    """Averages the per-batch mean losses: the smaller last batch counts as much as a full one."""
+    losses, correct = [], 0
+    for start in range(0, len(x), batch_size):
+        xb, yb = x[start:start + batch_size], y[start:start + batch_size]
+        losses.append(net.loss(xb, yb))
+        correct += np.sum(net.forward(xb).argmax(axis=1) == yb)
+    return np.mean(losses), correct / len(x)
+'''
+
+SOLUTION_TRAIN_HEAD = "def train(net, data, epochs=20, batch_size=32, lr=5e-3, rng=0, progress=True):"
+
+TRAIN_BODY = '''
+    """{doc}"""
+    rng = np.random.default_rng(rng)
+    optimizer = nn.Adam(lr=lr)
+    history = {{"train_loss": [], "train_acc": [], "val_loss": [], "val_acc": []}}
+    for epoch in trange(epochs, disable=not progress):
+        order = rng.permutation(len(data.x_train))
+        for start in range(0, len(order), batch_size):
+            idx = order[start:start + batch_size]
+            grads = net.gradient(random_shift(data.x_train[idx], rng), data.y_train[idx])
+            optimizer.step(net.params, grads)
+        for split, (x, y) in (("train", (data.x_train, data.y_train)), ("val", ({val}))):
+            loss, acc = evaluate(net, x, y)
+            history[split + "_loss"].append(loss)
+            history[split + "_acc"].append(acc)
+    return history
+'''
+
+
+def adam_train(signature, doc, val="data.x_val, data.y_val"):
+    return f"def train(net, data, {signature}, rng=0, progress=True):" + TRAIN_BODY.format(doc=doc, val=val)
+
+
+LR_TOO_HIGH_TRAIN = adam_train("epochs=20, batch_size=32, lr=0.5",
+                               "Adam with lr = 0.5: a hundred times the usual step.")
+TOO_FEW_EPOCHS_TRAIN = adam_train("epochs=2, batch_size=32, lr=5e-3",
+                                  "Two epochs, and the 'validation' curve measured on the training data.",
+                                  val="data.x_train, data.y_train")
+
+
+SUBMISSIONS = [
+    Submission("sequential-other-net-momentum-loop-evaluate", {"convnet": SEQUENTIAL_NET, "train": MOMENTUM_TRAIN,
+                                                      "evaluate": LOOP_EVALUATE}),
+    Submission("gradient-sign-flipped", {"convnet": FLIPPED_SIGN_NET},
+               lost={"test-convnet": "符号が逆", "test-train": "損失が減っていません"}, language="ja"),
+    Submission("missing-1/N-and-unweighted-batch-means", {"convnet": NO_MEAN_NET, "evaluate": UNWEIGHTED_EVALUATE},
+               lost={"test-convnet": "1/N of the batch mean is missing",
+                     "test-evaluate": "averages the per-batch means"}),
+    Submission("learning-rate-far-too-high", {"train": LR_TOO_HIGH_TRAIN},
+               lost={"test-train": "The loss is not decreasing"}),
+    Submission("too-few-epochs-and-validation-on-training-data", {"train": TOO_FEW_EPOCHS_TRAIN},
+               lost={"test-train": "evaluated on the training data"}),
+]
