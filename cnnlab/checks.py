@@ -45,19 +45,23 @@ __all__ = [
 _PACKAGE_DIR = os.path.dirname(os.path.abspath(__file__)) + os.sep
 
 
+def _seconds_from_env(variable, default):
+    value = os.environ.get(variable, default)
+    try:
+        seconds = float(value)
+    except ValueError:
+        raise ValueError(f"{variable} must be a number of seconds, got {value!r}") from None
+    if not seconds > 0:
+        raise ValueError(f"{variable} must be positive, got {value!r}")
+    return seconds
+
+
 def time_limit():
     """Seconds one call of a student's function may take before it counts as hanging.
 
     10 by default; the ``CNNLAB_TIME_LIMIT`` environment variable sets another.
     """
-    value = os.environ.get("CNNLAB_TIME_LIMIT", "10")
-    try:
-        seconds = float(value)
-    except ValueError:
-        raise ValueError(f"CNNLAB_TIME_LIMIT must be a number of seconds, got {value!r}") from None
-    if not seconds > 0:
-        raise ValueError(f"CNNLAB_TIME_LIMIT must be positive, got {value!r}")
-    return seconds
+    return _seconds_from_env("CNNLAB_TIME_LIMIT", "10")
 
 
 class CheckFailed(AssertionError):
@@ -380,19 +384,29 @@ def _run(name, fn, cases, expected, mistakes, keywords=()):
 
 
 def _public(check):
-    """Turn internal failures into a CheckFailed raised from the public function itself."""
+    """Turn internal failures into a CheckFailed raised from the public function itself.
 
-    def wrapper(fn, seed=None):
+    ``check(student_object, ..., seed)`` becomes ``check_xxx(student_object, ..., seed=None)``;
+    wrong arguments get Python's own TypeError from ``Signature.bind``.
+    """
+    signature = inspect.signature(check)
+    signature = signature.replace(parameters=[
+        p.replace(default=None) if p.name == "seed" else p for p in signature.parameters.values()])
+
+    def wrapper(*args, **kwargs):
         __tracebackhide__ = True
-        _require_seed(seed)
+        bound = signature.bind(*args, **kwargs)
+        bound.apply_defaults()
+        _require_seed(bound.arguments["seed"])
         try:
-            check(fn, seed)
+            check(*bound.args)
         except _Failure as failure:
             raise CheckFailed(str(failure)) from None
 
     wrapper.__name__ = check.__name__
     wrapper.__qualname__ = check.__qualname__
     wrapper.__doc__ = check.__doc__
+    wrapper.__signature__ = signature
     return wrapper
 
 
@@ -902,31 +916,7 @@ def train_time_limit():
     A grader on a slow machine sets a larger value (and nbgrader's ``Execute.timeout`` above
     three times that: the run is stopped at three times the limit).
     """
-    value = os.environ.get("CNNLAB_TRAIN_TIME_LIMIT", "15")
-    try:
-        seconds = float(value)
-    except ValueError:
-        raise ValueError(f"CNNLAB_TRAIN_TIME_LIMIT must be a number of seconds, got {value!r}") from None
-    if not seconds > 0:
-        raise ValueError(f"CNNLAB_TRAIN_TIME_LIMIT must be positive, got {value!r}")
-    return seconds
-
-
-def _public_pair(check):
-    """:func:`_public` for a check of two student objects: ``check(first, second, seed=None)``."""
-
-    def wrapper(first, second, seed=None):
-        __tracebackhide__ = True
-        _require_seed(seed)
-        try:
-            check(first, second, seed)
-        except _Failure as failure:
-            raise CheckFailed(str(failure)) from None
-
-    wrapper.__name__ = check.__name__
-    wrapper.__qualname__ = check.__qualname__
-    wrapper.__doc__ = check.__doc__
-    return wrapper
+    return _seconds_from_env("CNNLAB_TRAIN_TIME_LIMIT", "15")
 
 
 class TestSplitHidden(AttributeError):
@@ -1450,7 +1440,7 @@ def _train_once(ConvNet, train, given, seconds, **kwargs):
     return net, history, elapsed, before
 
 
-@_public_pair
+@_public
 def check_train(ConvNet, train, seed=None):
     """Check ``train(net, data, ...)``.
 
