@@ -67,9 +67,9 @@ def digit_image(index=0):
 
 @functools.lru_cache(maxsize=1)
 def _digit_images():
-    from sklearn.datasets import load_digits   # imported on first use: it takes seconds
+    from .data import _bundled_digits
 
-    images = load_digits().images
+    images = _bundled_digits()[0] * 16.0       # back to the raw 0..16 scale
     images.flags.writeable = False             # shared by every call
     return images
 

@@ -233,3 +233,60 @@ def test_notebooks_run_in_the_binder_environment(binder_env):
     for result in report[1:]:
         if Path(result["path"]).relative_to(repo).parts[0] == "assignments":
             assert result["errors"], f"{result['path']} ran without a single NotImplementedError"
+
+
+# Colab: the first code cell of every course notebook installs cnnlab when it is missing and turns
+# on Colab's widget manager. Run last: it uninstalls cnnlab from the Binder environment first.
+_FAKE_COLAB_OUTPUT = '''
+import json, os
+
+def enable_custom_widget_manager():
+    with open(os.environ["FAKE_COLAB_LOG"], "a") as log:
+        log.write(json.dumps("enable_custom_widget_manager") + "\\n")
+'''
+
+_AFTER_SETUP = """import json, cnnlab
+print(json.dumps({"cnnlab": cnnlab.__file__, "version": cnnlab.__version__}))"""
+
+
+def test_the_colab_setup_cell_installs_cnnlab_and_enables_widgets(binder_env, tmp_path):
+    python, repo, env = binder_env
+    setup = next(c for c in nbformat.read(str(repo / "course" / "01_convolution.ipynb"), as_version=4).cells
+                 if c.get("id") == "setup")
+    assert 'CNNLAB_PIP_SOURCE = ""' in setup.source
+
+    # A stand-in for google.colab, importable in the kernel, that records the call.
+    fake = tmp_path / "fake_colab"
+    (fake / "google" / "colab").mkdir(parents=True)
+    (fake / "google" / "__init__.py").write_text("")
+    (fake / "google" / "colab" / "__init__.py").write_text("")
+    (fake / "google" / "colab" / "output.py").write_text(_FAKE_COLAB_OUTPUT)
+    log = tmp_path / "colab.log"
+    colab_env = {**env, "PYTHONPATH": str(fake), "FAKE_COLAB_LOG": str(log)}
+
+    _run([python, "-m", "pip", "uninstall", "-y", "cnnlab"], cwd=repo, env=env)
+    notebooks = []
+    for name, source in (("unset", ""), ("set", str(repo))):
+        nb = nbformat.v4.new_notebook()
+        cell_source = setup.source.replace('CNNLAB_PIP_SOURCE = ""', f"CNNLAB_PIP_SOURCE = {source!r}", 1)
+        nb.cells = [nbformat.v4.new_code_cell(cell_source), nbformat.v4.new_code_cell(_AFTER_SETUP)]
+        path = tmp_path / f"colab_{name}.ipynb"
+        nbformat.write(nb, str(path))
+        notebooks.append(path)
+
+    runner = repo.parent / "run_notebooks.py"
+    runner.write_text(_RUNNER)
+    report_path = tmp_path / "report.json"
+    _run([python, runner, report_path, *map(str, notebooks)], cwd=tmp_path, env=colab_env, timeout=900)
+    unset, installed = json.loads(report_path.read_text())
+
+    # No install source set: a clear message in both languages, nothing half-done.
+    assert unset["errors"][0]["ename"] == "RuntimeError"
+    assert "CNNLAB_PIP_SOURCE" in unset["errors"][0]["evalue"] and "講師" in unset["errors"][0]["evalue"]
+
+    # With a source: pip installs cnnlab into the kernel's environment and the widget manager is on.
+    assert installed["errors"] == [], installed
+    kernel = json.loads(installed["stdout"].strip().splitlines()[-1])
+    installed_at = Path(kernel["cnnlab"]).resolve()
+    assert "site-packages" in installed_at.parts and installed_at.is_relative_to(python.parent.parent.resolve())
+    assert log.read_text().splitlines() == ['"enable_custom_widget_manager"']   # once: the first stopped before

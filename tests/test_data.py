@@ -593,3 +593,26 @@ def test_idx_loader_bad_arguments(tmp_path, kwargs, error):
     with pytest.raises(error):
         load_idx_dataset(args.pop("name"), args.pop("cache_dir"), progress=False, **args)
     assert files_in(tmp_path) == []
+
+
+def test_the_bundled_file_read_directly_is_what_sklearn_loads():
+    from cnnlab.data import _read_bundled_digits_file
+
+    raw = _read_bundled_digits_file()
+    assert raw is not None, "scikit-learn's digits.csv.gz was not found: load_digits falls back to sklearn"
+    assert np.array_equal(raw[:, :64].reshape(-1, 8, 8), RAW.images)
+    assert np.array_equal(raw[:, 64], RAW.target)
+
+
+def test_load_digits_falls_back_to_sklearn_when_the_file_moves(monkeypatch):
+    from cnnlab import data
+
+    monkeypatch.setattr(data, "_read_bundled_digits_file", lambda: None)
+    data._bundled_digits.cache_clear()
+    data._digits_split.cache_clear()
+    try:
+        images, labels = data._bundled_digits()
+        assert np.array_equal(images * 16, RAW.images) and np.array_equal(labels, RAW.target)
+    finally:
+        data._bundled_digits.cache_clear()
+        data._digits_split.cache_clear()
