@@ -35,6 +35,10 @@ __all__ = [
     "check_output_size",
     "check_zero_pad",
     "check_conv_forward",
+    "check_max_pool_forward",
+    "check_avg_pool_forward",
+    "check_softmax",
+    "check_cross_entropy",
     "check_convnet",
     "check_evaluate",
     "check_train",
@@ -230,7 +234,8 @@ def _describe_exception(name, case, error):
     if name == "relu":
         hint = tr(ja=" ReLU はどんな形の配列（1 次元〜4 次元）にも使えるようにします。2 重ループではなく np.maximum(x, 0) を使いましょう。",
                   en=" ReLU must work for arrays of any shape (1-D to 4-D): use np.maximum(x, 0) instead of two nested loops.")
-    elif isinstance(error, (IndexError, ValueError)) and ("broadcast" in str(error) or "index" in str(error)):
+    elif name.startswith(("conv", "max_pool", "avg_pool")) and isinstance(error, (IndexError, ValueError)) \
+            and ("broadcast" in str(error) or "index" in str(error)):
         hint = tr(
             ja=" ウィンドウが配列の外にはみ出していませんか？出力サイズは OH = (H + 2·pad − KH) // stride + 1 です。パディングは縦横の軸だけに付けます。",
             en=" Does a window run past the edge of the array? The output size is OH = (H + 2·pad − KH) // stride + 1, and padding goes on the height and width axes only.",
@@ -871,6 +876,436 @@ def check_conv_forward(conv_forward, seed=None):
     """Check ``conv_forward(x (N, C, H, W), w (F, C, KH, KW), b (F,), stride=1, pad=0) -> (N, F, OH, OW)``."""
     _run("conv_forward", conv_forward, _conv_forward_cases(seed),
          lambda c: _correlate(*c.args, **c.kwargs), _conv_forward_mistakes, keywords=("stride", "pad"))
+
+
+# ---------------------------------------------------------------------------------------------
+# 04_pooling and 05_softmax_cross_entropy
+
+POOL_IMAGE = np.array([[1, 1, 2, 4], [5, 6, 7, 8], [3, 2, 1, 0], [1, 2, 3, 4]], dtype=float)
+# All windows negative, two of them below -1: a maximum that starts at 0 returns 0 there, and an
+# int result (-1.25 -> -1) is told apart from it.
+NEGATIVE_IMAGE = np.array([[-1.25, -2.0, -0.5, -1.75, -3.0, -1.5],
+                           [-3.5, -1.5, -2.25, -0.75, -2.5, -4.0],
+                           [-2.0, -2.75, -1.0, -3.25, -0.25, -1.0],
+                           [-1.5, -4.5, -2.0, -1.5, -2.0, -3.75]])
+
+
+def _pool(x, size=2, stride=2, reduce=np.max):
+    """x (N, C, H, W) -> (N, C, OH, OW), ``reduce`` over each size x size window, OH = (H - size) // stride + 1."""
+    windows = np.lib.stride_tricks.sliding_window_view(np.asarray(x, dtype=np.float64), (size, size), axis=(2, 3))
+    return reduce(windows[:, :, ::stride, ::stride], axis=(-2, -1))
+
+
+def _pool_rounding_up(x, size, stride, reduce):
+    """What rounding the output size up gives: the windows at the far edge are cut short."""
+    h, w = x.shape[-2:]
+    oh, ow = -(-(h - size) // stride) + 1, -(-(w - size) // stride) + 1
+    if (oh - 1) * stride >= h or (ow - 1) * stride >= w:
+        return None  # a window would start past the edge: such an answer raises instead
+    out = np.empty(x.shape[:2] + (oh, ow))
+    for i in range(oh):
+        for j in range(ow):
+            out[:, :, i, j] = reduce(x[:, :, i * stride:i * stride + size, j * stride:j * stride + size], axis=(-2, -1))
+    return out
+
+
+def _pool_cases(seed):
+    rng = np.random.default_rng(5)
+    cases = [
+        Case("講義の例 1（2×2、ストライド 2）", "the lecture's example 1 (2x2, stride 2)", (WORKED_IMAGE[None, None],)),
+        Case("講義の例 2", "the lecture's example 2", (POOL_IMAGE[None, None],)),
+        Case("2 チャネル（講義の 2 つの例を重ねたもの）", "2 channels (the lecture's two examples stacked)",
+             (np.stack([WORKED_IMAGE, POOL_IMAGE])[None],)),
+        Case("負の値だけ、横長の 4×6", "negative values only, a wide 4x6 map", (NEGATIVE_IMAGE[None, None],)),
+        Case("バッチ N=2・3 チャネル・5×7（最後の行と列はどの窓にも入らない）",
+             "a batch of N=2, 3 channels, 5x7 (the last row and column fall in no window)",
+             (_random_array(rng, (2, 3, 5, 7)),)),
+        Case("窓 3×3、ストライド 2（窓が重なる）", "3x3 windows, stride 2 (overlapping)",
+             (_random_array(rng, (1, 2, 7, 6)),), {"size": 3, "stride": 2}),
+        Case("窓 2×2、ストライド 1（窓が重なる）", "2x2 windows, stride 1 (overlapping)",
+             (_random_array(rng, (2, 1, 4, 5)),), {"size": 2, "stride": 1}),
+    ]
+    if seed is not None:
+        rng = np.random.default_rng(seed)
+        cases.append(Case("ランダムな小数、N=3・C=2・窓 3・ストライド 3", "random floats, N=3, C=2, size 3, stride 3",
+                          (rng.normal(size=(3, 2, 8, 10)),), {"size": 3, "stride": 3}))
+        cases.append(Case("float32 の入力", "float32 input", (rng.normal(size=(2, 3, 6, 6)).astype(np.float32),)))
+        cases.append(Case("負の値だけ（ランダム）", "negative values only (random)",
+                          (-np.abs(rng.normal(size=(1, 2, 5, 4))) - 0.5,), {"size": 2, "stride": 1}))
+        for _ in range(3):
+            size, stride = int(rng.integers(1, 5)), int(rng.integers(1, 5))
+            n, c = (int(v) for v in rng.integers(1, 4, size=2))
+            h, w = (int(v) for v in rng.integers(size, size + 8, size=2))
+            cases.append(Case("ランダムな組み合わせ", "a random combination",
+                              (rng.normal(size=(n, c, h, w)),), {"size": size, "stride": stride}))
+    return cases
+
+
+def _pool_mistakes(case, reduce):
+    """Mistakes shared by max and average pooling; ``reduce`` is np.max or np.mean."""
+    (x,) = case.args
+    size, stride = case.kwargs.get("size", 2), case.kwargs.get("stride", 2)
+    expected = _pool(x, size, stride, reduce)
+    oh, ow = expected.shape[-2:]
+    n, channels = x.shape[:2]
+    mistakes = [
+        Mistake(f"ストライドが無視されています: 窓を 1 ずつずらしています。窓 (i, j) の左上は入力の (i·{stride}, j·{stride}) です。",
+                f"The stride is ignored: your window moves one step at a time. Window (i, j) starts at input row i·{stride}, column j·{stride}.",
+                lambda c: _pool(x, size, 1, reduce) if stride != 1 else None),
+        Mistake(f"ストライドが無視されています: 窓を窓の大きさ（{size}）ずつずらしています。ずらす幅は stride = {stride} です。",
+                f"The stride is ignored: your windows step by the window size ({size}), not by stride = {stride}.",
+                lambda c: _pool(x, size, size, reduce) if stride != size else None),
+        Mistake(f"ストライドを出力の大きさにだけ使っています: 窓の位置にも掛けて、入力の [i·{stride} : i·{stride} + size] を使います。",
+                f"The stride is ignored where the window starts (it only sets the output size): window (i, j) covers input rows i·{stride} to i·{stride} + size.",
+                lambda c: _pool(x, size, 1, reduce)[..., :oh, :ow] if stride != 1 else None),
+        Mistake("チャネルが混ざっています: チャネルもまとめてプーリングしています。チャネルごとに別々に、窓の中（縦と横）だけでまとめます。",
+                "The channels are mixed: you pooled across the channels too. Pool each channel on its own, over the window's height and width only.",
+                lambda c: np.broadcast_to(reduce(_pool(x, size, stride, reduce), axis=1, keepdims=True), expected.shape)
+                if channels > 1 else None),
+        Mistake("高さと幅が入れ替わっています（出力が転置されています）。out[..., i, j] の i は行（高さ）、j は列（幅）です。",
+                "Height and width are swapped (your output is transposed): in out[..., i, j], i is the row (height), j the column (width).",
+                lambda c: np.swapaxes(expected, -1, -2) if oh > 1 or ow > 1 else None),
+        Mistake("出力サイズが 1 ずれています: 最後の行と列が足りません。OH = (H − size) // stride + 1（+1 を忘れていませんか？）。",
+                "The output size is off by one: the last row and column are missing. OH = (H − size) // stride + 1 (is the +1 missing?).",
+                lambda c: expected[..., :-1, :-1] if oh > 1 and ow > 1 else None),
+        Mistake("出力サイズを切り上げています: 端からはみ出す窓は数えません。OH = (H − size) // stride + 1（切り捨て）です。",
+                "You rounded the output size up: a window that runs past the edge does not count. OH = (H − size) // stride + 1 (floor division).",
+                lambda c: _pool_rounding_up(x, size, stride, reduce)
+                if (x.shape[2] - size) % stride or (x.shape[3] - size) % stride else None),
+        Mistake("バッチのすべての画像に最初の画像の結果が入っています。n についてもループしてください（x[n]）。",
+                "Every image in the batch got the first image's result: loop over n as well (x[n]).",
+                lambda c: np.broadcast_to(expected[:1], expected.shape) if n > 1 else None),
+        Mistake("すべてのチャネルに最初のチャネルの結果が入っています。c についてもループしてください（x[n, c]）。",
+                "Every channel got the first channel's result: loop over the channels c as well (x[n, c]).",
+                lambda c: np.broadcast_to(expected[:, :1], expected.shape) if channels > 1 else None),
+    ]
+    return expected, mistakes
+
+
+def _max_pool_mistakes(case):
+    (x,) = case.args
+    size, stride = case.kwargs.get("size", 2), case.kwargs.get("stride", 2)
+    expected, mistakes = _pool_mistakes(case, np.max)
+    return [
+        Mistake("最大値ではなく平均を取っています（平均プーリング）。最大プーリングは窓の中の一番大きい値です: window.max()。",
+                "You took the mean (average pooling): max pooling keeps the largest value of each window, window.max().",
+                lambda c: _pool(x, size, stride, np.mean)),
+        Mistake("最大値を 0 から始めています: 窓の値がすべて負だと 0 が残ります。最大値は窓の値から始めてください（window.max() や -np.inf から）。",
+                "Your maximum starts at 0, so a window of negative values gives 0: start from the window's own values (window.max(), or -np.inf).",
+                lambda c: np.maximum(expected, 0) if np.any(expected < 0) else None),
+    ] + mistakes
+
+
+def _avg_pool_mistakes(case):
+    (x,) = case.args
+    size, stride = case.kwargs.get("size", 2), case.kwargs.get("stride", 2)
+    expected, mistakes = _pool_mistakes(case, np.mean)
+    return [
+        Mistake("平均ではなく最大値を取っています（最大プーリング）。平均プーリングは窓の中の平均です: window.mean()。",
+                "You took the maximum (max pooling): average pooling keeps the mean of each window, window.mean().",
+                lambda c: _pool(x, size, stride, np.max)),
+        Mistake(f"平均ではなく合計になっています。窓の要素の数 size·size = {size * size} で割ってください。",
+                f"You returned the window's sum, not its mean: divide by the number of elements, size·size = {size * size}.",
+                lambda c: expected * size * size if size > 1 else None),
+        Mistake(f"size·size = {size * size} ではなく size = {size} で割っています。窓には size·size 個の要素があります。",
+                f"You divided by size = {size} instead of size·size = {size * size}: a window holds size·size elements.",
+                lambda c: expected * size if size > 1 else None),
+    ] + mistakes
+
+
+@_public
+def check_max_pool_forward(max_pool_forward, seed=None):
+    """Check ``max_pool_forward(x (N, C, H, W), size=2, stride=2) -> (N, C, OH, OW)``: the maximum of each window, per channel."""
+    _run("max_pool_forward", max_pool_forward, _pool_cases(seed),
+         lambda c: _pool(*c.args, **c.kwargs, reduce=np.max), _max_pool_mistakes, keywords=("size", "stride"))
+
+
+@_public
+def check_avg_pool_forward(avg_pool_forward, seed=None):
+    """Check ``avg_pool_forward(x (N, C, H, W), size=2, stride=2) -> (N, C, OH, OW)``: the mean of each window, per channel."""
+    _run("avg_pool_forward", avg_pool_forward, _pool_cases(seed),
+         lambda c: _pool(*c.args, **c.kwargs, reduce=np.mean), _avg_pool_mistakes, keywords=("size", "stride"))
+
+
+def _run_values(name, fn, cases, expected, mistakes, convert, error_hint):
+    """``_run`` for answers that may be a number and may be nan or inf.
+
+    ``convert(name, case, result)`` turns the result into a float array; ``error_hint(case,
+    message)`` adds to the message of an answer that raised. A mistake that predicts nan or inf
+    (overflow) is matched position by position, which ``_close`` cannot do.
+    """
+    _require_function(fn, name)
+    wrong_cases, first_dtype = [], None
+    for case in cases:
+        try:
+            result = _call(fn, name, case)
+        except _Failure as failure:
+            if wrong_cases:
+                break
+            raise _Failure(str(failure) + error_hint(case, str(failure))) from None
+        got = convert(name, case, result)
+        want = np.asarray(expected(case), dtype=np.float64)
+        if not _close(got, want):
+            first_dtype = first_dtype if wrong_cases else np.asarray(result).dtype
+            wrong_cases.append((case, got, want))
+    if wrong_cases:
+        case, got, want = wrong_cases[0]
+        if not np.all(np.isfinite(got)):
+            for mistake in mistakes(case):
+                if _same_non_finite(got, mistake.wrong(case)):
+                    raise _Failure(_value_message(name, case, got, want, mistake.text()))
+        if got.ndim == want.ndim == 0:
+            mistake = _diagnose(wrong_cases, mistakes)
+            raise _Failure(_value_message(name, case, got, want, mistake.text() if mistake else None))
+        raise _Failure(_explain(name, wrong_cases, first_dtype, mistakes))
+    print(tr(ja=f"✓ {name}: {len(cases)} ケースすべて正解です。", en=f"✓ {name}: all {len(cases)} cases passed."))
+
+
+def _value_message(name, case, got, want, hint):
+    """``_wrong_message``, with a single number said as one (no index, no count)."""
+    if got.ndim or want.ndim:
+        return _wrong_message(name, case, got, want, hint)
+    if hint is None and not np.isfinite(got):
+        hint = tr(ja="結果が nan か inf です。", en="Your result is nan or inf.")
+    head = tr(ja=f"{name} の答えが違います: 期待 {float(want):.6g}、あなたの値 {float(got):.6g}。ケース: {case.describe()}。",
+              en=f"{name} gave a wrong answer: expected {float(want):.6g}, got {float(got):.6g}. Case: {case.describe()}.")
+    return head + (f"\n  {hint}" if hint else "")
+
+
+def _same_non_finite(got, wrong):
+    """``got`` is nan/inf exactly where ``wrong`` is, and close to it everywhere else."""
+    if wrong is None:
+        return False
+    wrong = np.asarray(wrong, dtype=np.float64)
+    finite = np.isfinite(wrong)
+    return (got.shape == wrong.shape and not finite.all() and np.array_equal(np.isfinite(got), finite)
+            and _close(got[finite], wrong[finite]))
+
+
+def _softmax(z):
+    shifted = np.asarray(z, dtype=np.float64) - np.max(z, axis=-1, keepdims=True)
+    e = np.exp(shifted)
+    return e / e.sum(axis=-1, keepdims=True)
+
+
+def _softmax_cases(seed):
+    rng = np.random.default_rng(6)
+    cases = [
+        Case("講義の例: ロジット (2.0, 1.0, 0.1) → (0.659, 0.242, 0.099)", "the lecture's example: logits (2.0, 1.0, 0.1) -> (0.659, 0.242, 0.099)",
+             (np.array([2.0, 1.0, 0.1]),)),
+        Case("2 次元: 3 枚の画像 × 3 クラス（行ごとに）", "2-D: 3 images x 3 classes (row by row)", (_random_array(rng, (3, 3)) * 2,)),
+        Case("2 次元: 3 枚 × 4 クラス（正方形でない）", "2-D: 3 images x 4 classes (not square)", (_random_array(rng, (3, 4)),)),
+        Case("大きなロジット (1010, 1000, 990)", "large logits (1010, 1000, 990)", (np.array([1010.0, 1000.0, 990.0]),)),
+        Case("大きさのまったく違う行: (1000, 999, 998) と (−1000, −1001, −1002)", "rows of very different size: (1000, 999, 998) and (-1000, -1001, -1002)",
+             (np.array([[1000.0, 999.0, 998.0], [-1000.0, -1001.0, -1002.0]]),)),
+        Case("1 次元: 10 クラス", "1-D: 10 classes", (_random_array(rng, (10,)),)),
+    ]
+    if seed is not None:
+        rng = np.random.default_rng(seed)
+        cases.append(Case("ランダムな 2 次元", "random 2-D", (rng.normal(size=(5, 7)) * 3,)))
+        cases.append(Case("行ごとに大きくずれたロジット", "logits shifted far per row",
+                          (rng.normal(size=(4, 6)) + rng.uniform(-900, 900, size=(4, 1)),)))
+        cases.append(Case("float32 の入力", "float32 input", (rng.normal(size=(6, 4)).astype(np.float32) * 4,)))
+        cases.append(Case("ランダムな 1 次元（大きなロジット）", "random 1-D (large logits)", (rng.normal(size=8) * 3 + 2000,)))
+        cases.append(Case("1 クラス（確率は 1）", "one class (probability 1)", (rng.normal(size=(3, 1)),)))
+    return cases
+
+
+def _softmax_mistakes(case):
+    (z,) = case.args
+    z = np.asarray(z, dtype=np.float64)
+    expected = _softmax(z)
+
+    def naive(c):
+        with np.errstate(all="ignore"):  # the overflow is the point
+            e = np.exp(z)
+            return e / e.sum(axis=-1, keepdims=True)
+
+    def global_max(c):
+        with np.errstate(all="ignore"):  # 0 / 0 in the row far below the others
+            e = np.exp(z - z.max())
+            return e / e.sum(axis=-1, keepdims=True)
+
+    def keepdims_lost(in_max, in_sum):
+        def wrong(c):
+            if z.ndim != 2 or z.shape[0] != z.shape[1]:
+                return None  # other shapes raise a broadcasting error instead
+            m = z.max(axis=-1, keepdims=not in_max)
+            e = np.exp(z - m)
+            return e / e.sum(axis=-1, keepdims=not in_sum)
+        return wrong
+
+    return [
+        Mistake("softmax がオーバーフローしています（大きなロジット）: exp(1000) は inf になり、inf / inf は nan です。先に各行の最大値を引いてから exp します: np.exp(z − z.max(axis=−1, keepdims=True))。",
+                "softmax overflows for large logits: exp(1000) is inf, and inf / inf is nan. Subtract each row's maximum before exp: np.exp(z - z.max(axis=-1, keepdims=True)).",
+                naive),
+        Mistake("配列全体の最大値を引いています。行ごとの最大値を引いてください: ほかの行よりずっと小さい行は exp がすべて 0 になり、0 / 0 = nan になります（z.max(axis=−1, keepdims=True)）。",
+                "You subtracted the maximum of the whole array, not of each row: a row far below the others underflows to 0 / 0 = nan. Subtract z.max(axis=-1, keepdims=True).",
+                global_max if z.ndim == 2 else lambda c: None),
+        Mistake("正規化していません: exp を合計で割ると、確率（各行の合計が 1）になります。",
+                "You did not normalise: divide the exponentials by their sum so that every row adds up to 1.",
+                lambda c: np.exp(z - z.max(axis=-1, keepdims=True))),
+        Mistake("正規化していません: exp を合計で割ると、確率（各行の合計が 1）になります。",
+                "You did not normalise: divide the exponentials by their sum so that every row adds up to 1.",
+                lambda c: np.exp(z) if z.max() < 700 else None),
+        Mistake("違う軸で正規化しています（axis=0: 列ごと）。確率は最後の軸（axis=−1、クラス）で合計 1 にします。",
+                "You normalised over the wrong axis (axis=0, down the columns): the probabilities of each row, the last axis (axis=-1), add up to 1.",
+                lambda c: _softmax(z.T).T if z.ndim == 2 else None),
+        Mistake("配列全体の合計で割っています。行ごとの合計で割ってください: e.sum(axis=−1, keepdims=True)。",
+                "You divided by the sum of the whole array: divide by each row's sum, e.sum(axis=-1, keepdims=True).",
+                lambda c: np.exp(z - z.max(axis=-1, keepdims=True)) / np.exp(z - z.max(axis=-1, keepdims=True)).sum()
+                if z.ndim == 2 else None),
+        Mistake("keepdims=True がありません（max）: z.max(axis=1) の形は (N,) なので、z − m は行ではなく列ごとに引かれます。z.max(axis=−1, keepdims=True) で (N, 1) にします。",
+                "keepdims=True is missing in the max: z.max(axis=1) has shape (N,), so z - m subtracts along the columns, not the rows. Use z.max(axis=-1, keepdims=True), shape (N, 1).",
+                keepdims_lost(True, False)),
+        Mistake("keepdims=True がありません（sum）: e.sum(axis=1) の形は (N,) なので、行ではなく列ごとに割られます。e.sum(axis=−1, keepdims=True) で (N, 1) にします。",
+                "keepdims=True is missing in the sum: e.sum(axis=1) has shape (N,), so e / s divides along the columns, not the rows. Use e.sum(axis=-1, keepdims=True), shape (N, 1).",
+                keepdims_lost(False, True)),
+        Mistake("keepdims=True がありません（max と sum）: 形 (N,) の値は列ごとに引かれ、割られます。keepdims=True で (N, 1) にします。",
+                "keepdims=True is missing in the max and the sum: values of shape (N,) act along the columns, not the rows. Use keepdims=True, shape (N, 1).",
+                keepdims_lost(True, True)),
+    ]
+
+
+def _softmax_error_hint(case, message):
+    if "AxisError" in message and case.args[0].ndim == 1:
+        return tr(ja=" 1 次元の入力には axis=1 がありません: 最後の軸 axis=−1 を使うと、1 次元でも 2 次元でも動きます。",
+                  en=" A 1-D input has no axis 1: use the last axis, axis=-1, and it works for 1-D and 2-D input alike.")
+    if "broadcast" in message:
+        return tr(ja=" softmax では: keepdims=True を忘れていませんか？z.max(axis=−1, keepdims=True) は (N, 1) の形のまま (N, K) と計算できます。",
+                  en=" In softmax: is keepdims=True missing? z.max(axis=-1, keepdims=True) keeps the shape (N, 1), which broadcasts against (N, K).")
+    return ""
+
+
+@_public
+def check_softmax(softmax, seed=None):
+    """Check ``softmax(z)`` along the last axis, for 1-D and 2-D input, finite for large logits."""
+    _run_values("softmax", softmax, _softmax_cases(seed), lambda c: _softmax(c.args[0]), _softmax_mistakes,
+                _as_float_array, _softmax_error_hint)
+
+
+def _cross_entropy(probs, labels):
+    """Mean over the batch of -log probs[n, true class]; labels int (N,) or one-hot (N, K)."""
+    probs = np.asarray(probs, dtype=np.float64)
+    classes = labels.argmax(axis=1) if labels.ndim == 2 else labels
+    return -np.mean(np.log(probs[np.arange(len(probs)), classes]))
+
+
+def _probabilities(rng, n, k):
+    """(probs (n, k), labels (n,)): rows add up to 1, no exact zeros, and the true class has at
+    least 0.05 (then an epsilon of 1e-7 inside the log moves the loss by less than 2e-6)."""
+    probs = rng.dirichlet(np.full(k, 2.0), size=n) * 0.9 + 0.1 / k
+    labels = np.array([rng.choice(np.flatnonzero(row >= 0.05)) for row in probs])
+    return probs, labels
+
+
+def _cross_entropy_cases(seed):
+    rng = np.random.default_rng(7)
+    lecture = np.array([0.1, 0.05, 0.6, 0.01, 0.05, 0.07, 0.01, 0.09, 0.01, 0.01])
+    two = np.stack([lecture, lecture])
+    probs4, labels4 = _probabilities(rng, 4, 3)
+    probs3, labels3 = _probabilities(rng, 3, 5)
+    cases = [
+        Case("1 枚、3 クラス: softmax(2.0, 1.0, 0.1) で正解は 0 → −log 0.659 = 0.417",
+             "one image, 3 classes: softmax(2.0, 1.0, 0.1), answer 0 -> -log 0.659 = 0.417",
+             (_softmax(np.array([[2.0, 1.0, 0.1]])), np.array([0]))),
+        Case("2 枚、10 クラス、正解は 2 と 0（−log 0.6 と −log 0.1 の平均）",
+             "two images, 10 classes, answers 2 and 0 (the mean of -log 0.6 and -log 0.1)",
+             (two, np.array([2, 0]))),
+        Case("同じ 2 枚、ラベルは one-hot (2, 10)", "the same two images, one-hot labels (2, 10)", (two, np.eye(10)[[2, 0]])),
+        Case("4 枚、3 クラス、ラベルはクラス番号", "4 images, 3 classes, labels as class ids", (probs4, labels4)),
+        Case("3 枚、5 クラス、ラベルは one-hot", "3 images, 5 classes, one-hot labels", (probs3, np.eye(5)[labels3])),
+    ]
+    if seed is not None:
+        rng = np.random.default_rng(seed)
+        for one_hot in (False, True, False, True):
+            n, k = int(rng.integers(2, 9)), int(rng.integers(2, 11))
+            probs, labels = _probabilities(rng, n, k)
+            cases.append(Case("ランダム（one-hot）" if one_hot else "ランダム（クラス番号）",
+                              "random (one-hot)" if one_hot else "random (class ids)",
+                              (probs, np.eye(k)[labels] if one_hot else labels)))
+        probs, labels = _probabilities(rng, 6, 4)
+        cases.append(Case("float32 の確率", "float32 probabilities", (probs.astype(np.float32), labels)))
+    return cases
+
+
+def _cross_entropy_mistakes(case):
+    probs, labels = case.args
+    n, k = probs.shape
+    expected = _cross_entropy(probs, labels)
+    classes = labels.argmax(axis=1) if labels.ndim == 2 else labels
+    true_p = probs[np.arange(n), classes]
+    rows_by_label = labels.ndim == 1 and labels.max() < n  # else probs[labels] raises IndexError
+
+    def as_one_hot(c):
+        # int labels (N,) multiplied like one-hot vectors: NumPy broadcasts them along the classes
+        if labels.ndim != 1 or n not in (1, k):
+            return None
+        return -np.sum(labels * np.log(probs)) / n
+
+    return [
+        Mistake(f"損失がバッチの平均ではなく合計です（{n} 倍）。画像の数 N で割ってください。",
+                f"Your loss is the sum over the batch ({n} times the mean): divide by the number of images N.",
+                lambda c: n * expected if n > 1 else None),
+        Mistake(f"クラスについても平均しています（{k} で余計に割っています）。クラスについては合計 −Σ_k t_k log p_k、平均はバッチ（N）についてだけです。",
+                f"You averaged over the classes too (an extra division by K = {k}): sum over the classes, −Σ_k t_k log p_k, and take the mean over the batch (N) only.",
+                lambda c: expected / k),
+        Mistake("符号が逆です（負の損失）。E = −Σ t·log p の先頭のマイナスを忘れていませんか？確率の log は負なので、損失は正になります。",
+                "The sign is wrong (a negative loss): E = −Σ t·log p. The log of a probability is negative, so the loss is positive.",
+                lambda c: -expected),
+        Mistake("常用対数（log10）を使っています。クロスエントロピーは自然対数 np.log です。",
+                "You used log10: the cross-entropy uses the natural log, np.log.",
+                lambda c: expected / np.log(10)),
+        Mistake("log2 を使っています。クロスエントロピーは自然対数 np.log です。",
+                "You used log2: the cross-entropy uses the natural log, np.log.",
+                lambda c: expected / np.log(2)),
+        Mistake("probs[labels] は行を選びます。各画像の正解クラスの確率は probs[np.arange(N), labels] です。",
+                "probs[labels] picks whole rows: the probability of each image's true class is probs[np.arange(N), labels].",
+                lambda c: -np.mean(np.log(probs[labels])) if rows_by_label else None),
+        Mistake("probs[labels] は行を選びます。各画像の正解クラスの確率は probs[np.arange(N), labels] です。",
+                "probs[labels] picks whole rows: the probability of each image's true class is probs[np.arange(N), labels].",
+                lambda c: -np.sum(np.log(probs[labels])) / n if rows_by_label else None),
+        Mistake("クラス番号のラベル (N,) を one-hot のように掛けています。labels.ndim == 1 のときは probs[np.arange(N), labels] を使うか、np.eye(K)[labels] で one-hot にします。",
+                "Your answer multiplies class-id labels (N,) as if they were one-hot: when labels.ndim == 1, use probs[np.arange(N), labels], or make them one-hot with np.eye(K)[labels].",
+                as_one_hot),
+        Mistake("画像ごとの損失を返しています（形 (N,)）。バッチの平均をとって 1 つの数を返してください。",
+                "You returned one loss per image (shape (N,)): return a single number, their mean over the batch.",
+                lambda c: -np.log(true_p) if n > 1 else None),
+        Mistake("最初の画像の損失しか計算していません。すべての画像について平均してください。",
+                "Only the first image's loss is computed: take the mean over every image in the batch.",
+                lambda c: -np.log(true_p[0]) if n > 1 else None),
+    ]
+
+
+def _as_loss(name, case, result):
+    """The student's loss as a 0-d float64 array (an array of several values is kept for the diagnosis)."""
+    if isinstance(result, np.ndarray) and result.size == 1:
+        result = result.reshape(())
+    if isinstance(result, (bool, np.bool_)) or result is None or \
+            not isinstance(result, (int, float, np.integer, np.floating, np.ndarray)):
+        if result is None:
+            raise _Failure(tr(ja=f"{name} が None を返しました。`return` を書き忘れていませんか？",
+                              en=f"{name} returned None: did you forget `return`?"))
+        raise _Failure(tr(ja=f"{name} は損失を 1 つの数（float）で返してください（{type(result).__name__} が返されました）。",
+                          en=f"{name} must return the loss as one number (a float), not {type(result).__name__}."))
+    if isinstance(result, np.ndarray) and not (np.issubdtype(result.dtype, np.floating) or np.issubdtype(result.dtype, np.integer)):
+        raise _Failure(tr(ja=f"{name} の戻り値の dtype が {result.dtype} です。数（float）を返してください。",
+                          en=f"{name} returned dtype {result.dtype}; return a number (a float)."))
+    return np.array(result, dtype=np.float64)
+
+
+def _cross_entropy_error_hint(case, message):
+    if case.args[1].ndim == 2:
+        return tr(ja=" ラベルは one-hot (N, K) で来ることもあります: labels.ndim == 2 なら labels.argmax(axis=1) でクラス番号にするか、−Σ t·log p をそのまま計算します。",
+                  en=" Labels may also come one-hot, (N, K): when labels.ndim == 2, turn them into class ids with labels.argmax(axis=1), or compute −Σ t·log p directly.")
+    return ""
+
+
+@_public
+def check_cross_entropy(cross_entropy, seed=None):
+    """Check ``cross_entropy(probs (N, K), labels (N,) int or (N, K) one-hot)``: the mean over the batch of −Σ t·log p."""
+    _run_values("cross_entropy", cross_entropy, _cross_entropy_cases(seed),
+                lambda c: _cross_entropy(*c.args), _cross_entropy_mistakes, _as_loss, _cross_entropy_error_hint)
 
 
 class _Sealed(types.ModuleType):

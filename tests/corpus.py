@@ -603,7 +603,377 @@ def conv_forward(x, w, b, stride=1, pad=0):
           "off by one", "1 ずれて"),
 ]
 
+
+# ---------------------------------------------------------------------------------------------
+# 04_pooling: max_pool_forward, avg_pool_forward
+
+_POOL_LOOPS = """
+def {name}(x, size=2, stride=2):
+    N, C, H, W = x.shape
+    OH = {oh}
+    OW = {ow}
+    out = {init}
+    for n in range(N):
+        for c in range(C):
+            for i in range(OH):
+                for j in range(OW):
+                    window = {window}
+                    out[{target}] = {reduce}
+    return out
+"""
+
+
+def _pool_loops(name="max_pool_forward", oh="(H - size) // stride + 1", ow="(W - size) // stride + 1",
+                init="np.zeros((N, C, OH, OW))", window="x[n, c, i * stride:i * stride + size, j * stride:j * stride + size]",
+                target="n, c, i, j", reduce="window.max()"):
+    return _POOL_LOOPS.format(name=name, oh=oh, ow=ow, init=init, window=window, target=target, reduce=reduce)
+
+
+MAX_POOL_FORWARD = [
+    right("max_pool_forward", "four loops and window.max()", _pool_loops()),
+    right("max_pool_forward", "sliding_window_view, max over the window axes", """
+def max_pool_forward(x, size=2, stride=2):
+    windows = np.lib.stride_tricks.sliding_window_view(x, (size, size), axis=(2, 3))
+    return windows[:, :, ::stride, ::stride].max(axis=(-2, -1))
+"""),
+    right("max_pool_forward", "reshape trick when size == stride, loops otherwise", """
+def max_pool_forward(x, size=2, stride=2):
+    N, C, H, W = x.shape
+    OH, OW = (H - size) // stride + 1, (W - size) // stride + 1
+    if size == stride:
+        cropped = x[:, :, :OH * size, :OW * size]
+        return cropped.reshape(N, C, OH, size, OW, size).max(axis=(3, 5))
+    out = np.empty((N, C, OH, OW))
+    for i in range(OH):
+        for j in range(OW):
+            out[:, :, i, j] = x[:, :, i * stride:i * stride + size, j * stride:j * stride + size].max(axis=(2, 3))
+    return out
+"""),
+    right("max_pool_forward", "float32 result, running maximum from -inf", """
+def max_pool_forward(x, size=2, stride=2):
+    N, C, H, W = x.shape
+    OH, OW = (H - size) // stride + 1, (W - size) // stride + 1
+    out = np.full((N, C, OH, OW), -np.inf, dtype=np.float32)
+    for u in range(size):
+        for v in range(size):
+            out = np.maximum(out, x[:, :, u:u + stride * (OH - 1) + 1:stride, v:v + stride * (OW - 1) + 1:stride])
+    return out
+"""),
+    right("max_pool_forward", "argmax of each window (ties: the first)", """
+def max_pool_forward(x, size=2, stride=2):
+    N, C, H, W = x.shape
+    OH, OW = (H - size) // stride + 1, (W - size) // stride + 1
+    out = np.zeros((N, C, OH, OW))
+    for i in range(OH):
+        for j in range(OW):
+            window = x[:, :, i * stride:i * stride + size, j * stride:j * stride + size].reshape(N, C, -1)
+            k = window.argmax(axis=2)
+            out[:, :, i, j] = np.take_along_axis(window, k[:, :, None], axis=2)[:, :, 0]
+    return out
+"""),
+    wrong("max_pool_forward", "running maximum that starts at 0", _pool_loops(reduce="best").replace(
+        "                    out[n, c, i, j] = best", "                    best = 0.0\n"
+        "                    for value in window.ravel():\n"
+        "                        if value > best:\n"
+        "                            best = value\n"
+        "                    out[n, c, i, j] = best"),
+        "maximum starts at 0", "0 から始めて"),
+    wrong("max_pool_forward", "stride ignored (window moves by 1)", _pool_loops(
+        oh="H - size + 1", ow="W - size + 1", window="x[n, c, i:i + size, j:j + size]"),
+        "stride is ignored", "ストライドが無視"),
+    wrong("max_pool_forward", "mean instead of max", _pool_loops(reduce="window.mean()"),
+          "You took the mean", "平均を取っています"),
+    wrong("max_pool_forward", "pools across the channels", _pool_loops(
+        window="x[n, :, i * stride:i * stride + size, j * stride:j * stride + size]"),
+        "channels are mixed", "チャネルが混ざって"),
+    wrong("max_pool_forward", "off by one: no +1 in the output size", _pool_loops(
+        oh="(H - size) // stride", ow="(W - size) // stride"), "off by one", "1 ずれて"),
+    wrong("max_pool_forward", "height and width swapped", _pool_loops(
+        init="np.zeros((N, C, OW, OH))", target="n, c, j, i"), "Height and width are swapped", "高さと幅"),
+    wrong("max_pool_forward", "only the first channel", _pool_loops(
+        window="x[n, 0, i * stride:i * stride + size, j * stride:j * stride + size]"),
+        "first channel's result", "最初のチャネル"),
+    wrong("max_pool_forward", "window steps by size, not stride", _pool_loops(
+        oh="(H - size) // size + 1", ow="(W - size) // size + 1",
+        window="x[n, c, i * size:i * size + size, j * size:j * size + size]"),
+        "step by the window size", "窓の大きさ"),
+    wrong("max_pool_forward", "modifies the input in place", """
+def max_pool_forward(x, size=2, stride=2):
+    N, C, H, W = x.shape
+    OH, OW = (H - size) // stride + 1, (W - size) // stride + 1
+    out = np.zeros((N, C, OH, OW))
+    for i in range(OH):
+        for j in range(OW):
+            window = x[:, :, i * stride:i * stride + size, j * stride:j * stride + size]
+            window.sort(axis=3)
+            out[:, :, i, j] = window.max(axis=(2, 3))
+    return out
+""", "modified its input array in place", "書き換えて"),
+    wrong("max_pool_forward", "integer output (int truncation)", _pool_loops(init="np.zeros((N, C, OH, OW), dtype=int)"),
+          "integer array", "整数の配列"),
+    wrong("max_pool_forward", "returns a list", """
+def max_pool_forward(x, size=2, stride=2):
+    N, C, H, W = x.shape
+    OH, OW = (H - size) // stride + 1, (W - size) // stride + 1
+    return [[[[float(x[n, c, i * stride:i * stride + size, j * stride:j * stride + size].max()) for j in range(OW)]
+              for i in range(OH)] for c in range(C)] for n in range(N)]
+""", "must return a NumPy array, not list", "NumPy 配列を返して"),
+    wrong("max_pool_forward", "NotImplementedError left in place", """
+def max_pool_forward(x, size=2, stride=2):
+    out = np.zeros(x.shape)
+    raise NotImplementedError()
+""", "not implemented yet", "まだ実装されていません"),
+    wrong("max_pool_forward", "only the first image of the batch", _pool_loops(
+        window="x[0, c, i * stride:i * stride + size, j * stride:j * stride + size]"),
+        "first image's result", "最初の画像"),
+]
+
+AVG_POOL_FORWARD = [
+    right("avg_pool_forward", "four loops and window.mean()", _pool_loops("avg_pool_forward", reduce="window.mean()")),
+    right("avg_pool_forward", "sliding_window_view, mean over the window axes", """
+def avg_pool_forward(x, size=2, stride=2):
+    windows = np.lib.stride_tricks.sliding_window_view(x, (size, size), axis=(2, 3))
+    return windows[:, :, ::stride, ::stride].mean(axis=(-2, -1))
+"""),
+    right("avg_pool_forward", "einsum with a kernel of 1 / size**2", """
+def avg_pool_forward(x, size=2, stride=2):
+    windows = np.lib.stride_tricks.sliding_window_view(x, (size, size), axis=(2, 3))[:, :, ::stride, ::stride]
+    kernel = np.full((size, size), 1.0 / size ** 2)
+    return np.einsum("ncijuv,uv->ncij", windows, kernel)
+"""),
+    right("avg_pool_forward", "reshape trick when size == stride, loops otherwise", """
+def avg_pool_forward(x, size=2, stride=2):
+    N, C, H, W = x.shape
+    OH, OW = (H - size) // stride + 1, (W - size) // stride + 1
+    if size == stride:
+        return x[:, :, :OH * size, :OW * size].reshape(N, C, OH, size, OW, size).mean(axis=(3, 5))
+    out = np.zeros((N, C, OH, OW))
+    for i in range(OH):
+        for j in range(OW):
+            out[:, :, i, j] = x[:, :, i * stride:i * stride + size, j * stride:j * stride + size].mean(axis=(2, 3))
+    return out
+"""),
+    right("avg_pool_forward", "float32 result, sum then divide", _pool_loops(
+        "avg_pool_forward", init="np.zeros((N, C, OH, OW), dtype=np.float32)", reduce="window.sum() / (size * size)")),
+    wrong("avg_pool_forward", "max instead of mean", _pool_loops("avg_pool_forward"),
+          "You took the maximum", "最大値を取っています"),
+    wrong("avg_pool_forward", "sum instead of mean", _pool_loops("avg_pool_forward", reduce="window.sum()"),
+          "sum, not its mean", "合計になっています"),
+    wrong("avg_pool_forward", "stride ignored (window moves by 1)", _pool_loops(
+        "avg_pool_forward", oh="H - size + 1", ow="W - size + 1", window="x[n, c, i:i + size, j:j + size]",
+        reduce="window.mean()"), "stride is ignored", "ストライドが無視"),
+    wrong("avg_pool_forward", "averages across the channels", _pool_loops(
+        "avg_pool_forward", window="x[n, :, i * stride:i * stride + size, j * stride:j * stride + size]",
+        reduce="window.mean()"), "channels are mixed", "チャネルが混ざって"),
+    wrong("avg_pool_forward", "integer output (int truncation)", _pool_loops(
+        "avg_pool_forward", init="np.zeros((N, C, OH, OW), dtype=int)", reduce="window.mean()"),
+        "integer array", "整数の配列"),
+    wrong("avg_pool_forward", "divides by size, not size * size", _pool_loops(
+        "avg_pool_forward", reduce="window.sum() / size"), "instead of size·size", "size·size"),
+    wrong("avg_pool_forward", "output size rounded up", _pool_loops(
+        "avg_pool_forward", oh="-(-(H - size) // stride) + 1", ow="-(-(W - size) // stride) + 1", reduce="window.mean()"),
+        "rounded the output size up", "切り上げ"),
+    wrong("avg_pool_forward", "height and width swapped", _pool_loops(
+        "avg_pool_forward", init="np.zeros((N, C, OW, OH))", target="n, c, j, i", reduce="window.mean()"),
+        "Height and width are swapped", "高さと幅"),
+    wrong("avg_pool_forward", "only the first image of the batch", _pool_loops(
+        "avg_pool_forward", window="x[0, c, i * stride:i * stride + size, j * stride:j * stride + size]", reduce="window.mean()"),
+        "first image's result", "最初の画像"),
+    wrong("avg_pool_forward", "modifies the input in place", """
+def avg_pool_forward(x, size=2, stride=2):
+    x /= size * size
+    windows = np.lib.stride_tricks.sliding_window_view(x, (size, size), axis=(2, 3))
+    return windows[:, :, ::stride, ::stride].sum(axis=(-2, -1))
+""", "modified its input array in place", "書き換えて"),
+    wrong("avg_pool_forward", "returns a list", """
+def avg_pool_forward(x, size=2, stride=2):
+    N, C, H, W = x.shape
+    OH, OW = (H - size) // stride + 1, (W - size) // stride + 1
+    return [[[[float(x[n, c, i * stride:i * stride + size, j * stride:j * stride + size].mean()) for j in range(OW)]
+              for i in range(OH)] for c in range(C)] for n in range(N)]
+""", "must return a NumPy array, not list", "NumPy 配列を返して"),
+]
+
+
+# ---------------------------------------------------------------------------------------------
+# 05_softmax_cross_entropy: softmax, cross_entropy
+
+SOFTMAX = [
+    right("softmax", "maximum subtracted along the last axis, keepdims", """
+def softmax(z):
+    e = np.exp(z - z.max(axis=-1, keepdims=True))
+    return e / e.sum(axis=-1, keepdims=True)
+"""),
+    right("softmax", "1-D made 2-D and back", """
+def softmax(z):
+    if z.ndim == 1:
+        return softmax(z[None, :])[0]
+    shifted = z - np.max(z, axis=1, keepdims=True)
+    e = np.exp(shifted)
+    return e / np.sum(e, axis=1, keepdims=True)
+"""),
+    right("softmax", "log-sum-exp", """
+def softmax(z):
+    m = np.max(z, axis=-1, keepdims=True)
+    log_sum = m + np.log(np.sum(np.exp(z - m), axis=-1, keepdims=True))
+    return np.exp(z - log_sum)
+"""),
+    right("softmax", "a loop over the rows", """
+def softmax(z):
+    rows = np.atleast_2d(np.asarray(z, dtype=float))
+    out = np.empty_like(rows)
+    for n in range(rows.shape[0]):
+        e = np.exp(rows[n] - rows[n].max())
+        out[n] = e / e.sum()
+    return out.reshape(np.shape(z))
+"""),
+    right("softmax", "float32 result", """
+def softmax(z):
+    z = z.astype(np.float32)
+    e = np.exp(z - z.max(axis=-1, keepdims=True))
+    return (e / e.sum(axis=-1, keepdims=True)).astype(np.float32)
+"""),
+    wrong("softmax", "no maximum subtracted (overflows)", """
+def softmax(z):
+    e = np.exp(z)
+    return e / e.sum(axis=-1, keepdims=True)
+""", "softmax overflows for large logits", "オーバーフロー"),
+    wrong("softmax", "normalised over axis 0", """
+def softmax(z):
+    e = np.exp(z - z.max(axis=0, keepdims=True))
+    return e / e.sum(axis=0, keepdims=True)
+""", "wrong axis", "違う軸"),
+    wrong("softmax", "maximum of the whole array subtracted", """
+def softmax(z):
+    e = np.exp(z - np.max(z))
+    return e / e.sum(axis=-1, keepdims=True)
+""", "maximum of the whole array", "配列全体の最大値"),
+    wrong("softmax", "exp without normalising", """
+def softmax(z):
+    return np.exp(z - z.max(axis=-1, keepdims=True))
+""", "did not normalise", "正規化していません"),
+    wrong("softmax", "keepdims forgotten", """
+def softmax(z):
+    e = np.exp(z - z.max(axis=-1))
+    return e / e.sum(axis=-1)
+""", "keepdims=True is missing", "keepdims=True がありません"),
+    wrong("softmax", "axis=1 breaks 1-D input", """
+def softmax(z):
+    e = np.exp(z - z.max(axis=1, keepdims=True))
+    return e / e.sum(axis=1, keepdims=True)
+""", "A 1-D input has no axis 1", "axis=1 がありません"),
+    wrong("softmax", "modifies the input in place", """
+def softmax(z):
+    z -= z.max(axis=-1, keepdims=True)
+    e = np.exp(z)
+    return e / e.sum(axis=-1, keepdims=True)
+""", "modified its input array in place", "書き換えて"),
+    wrong("softmax", "divided by the sum of the whole array", """
+def softmax(z):
+    e = np.exp(z - z.max(axis=-1, keepdims=True))
+    return e / e.sum()
+""", "sum of the whole array", "配列全体の合計"),
+]
+
+CROSS_ENTROPY = [
+    right("cross_entropy", "arange indexing, one-hot turned into ids", """
+def cross_entropy(probs, labels):
+    if labels.ndim == 2:
+        labels = labels.argmax(axis=1)
+    N = probs.shape[0]
+    return -np.mean(np.log(probs[np.arange(N), labels]))
+"""),
+    right("cross_entropy", "one-hot via np.eye, epsilon 1e-7", """
+def cross_entropy(probs, labels):
+    N, K = probs.shape
+    t = labels if labels.ndim == 2 else np.eye(K)[labels]
+    return -np.sum(t * np.log(probs + 1e-7)) / N
+"""),
+    right("cross_entropy", "take_along_axis", """
+def cross_entropy(probs, labels):
+    if labels.ndim == 2:
+        labels = np.argmax(labels, axis=1)
+    p = np.take_along_axis(probs, labels[:, None].astype(int), axis=1)
+    return float(-np.log(p).mean())
+"""),
+    right("cross_entropy", "clipped with epsilon 1e-12", """
+def cross_entropy(probs, labels):
+    N, K = probs.shape
+    if labels.ndim == 1:
+        labels = np.eye(K)[labels]
+    return np.mean(-np.sum(labels * np.log(np.clip(probs, 1e-12, 1.0)), axis=1))
+"""),
+    right("cross_entropy", "a loop over the batch", """
+def cross_entropy(probs, labels):
+    total = 0.0
+    for n in range(len(probs)):
+        k = int(np.argmax(labels[n])) if np.ndim(labels) == 2 else int(labels[n])
+        total += -np.log(probs[n, k])
+    return total / len(probs)
+"""),
+    wrong("cross_entropy", "sum over the batch, not the mean", """
+def cross_entropy(probs, labels):
+    if labels.ndim == 2:
+        labels = labels.argmax(axis=1)
+    return -np.sum(np.log(probs[np.arange(len(probs)), labels]))
+""", "sum over the batch", "合計です"),
+    wrong("cross_entropy", "log10", """
+def cross_entropy(probs, labels):
+    if labels.ndim == 2:
+        labels = labels.argmax(axis=1)
+    return -np.mean(np.log10(probs[np.arange(len(probs)), labels]))
+""", "You used log10", "log10"),
+    wrong("cross_entropy", "minus sign forgotten", """
+def cross_entropy(probs, labels):
+    if labels.ndim == 2:
+        labels = labels.argmax(axis=1)
+    return np.mean(np.log(probs[np.arange(len(probs)), labels]))
+""", "The sign is wrong", "符号が逆"),
+    wrong("cross_entropy", "mean over the classes too", """
+def cross_entropy(probs, labels):
+    N, K = probs.shape
+    t = labels if labels.ndim == 2 else np.eye(K)[labels]
+    return -np.mean(t * np.log(probs + 1e-7))
+""", "averaged over the classes", "クラスについても平均"),
+    wrong("cross_entropy", "probs[labels] instead of probs[arange(N), labels]", """
+def cross_entropy(probs, labels):
+    if labels.ndim == 2:
+        labels = labels.argmax(axis=1)
+    return -np.mean(np.log(probs[labels]))
+""", "picks whole rows", "行を選びます"),
+    wrong("cross_entropy", "one-hot labels not handled", """
+def cross_entropy(probs, labels):
+    N = probs.shape[0]
+    return -np.mean(np.log(probs[np.arange(N), labels]))
+""", "Labels may also come one-hot", "one-hot (N, K) で来ることもあります"),
+    wrong("cross_entropy", "class-id labels not handled (one-hot assumed)", """
+def cross_entropy(probs, labels):
+    return -np.sum(labels * np.log(probs)) / probs.shape[0]
+""", "as if they were one-hot", "one-hot のように掛けて"),
+    wrong("cross_entropy", "one loss per image, no mean", """
+def cross_entropy(probs, labels):
+    if labels.ndim == 2:
+        labels = labels.argmax(axis=1)
+    return -np.log(probs[np.arange(len(probs)), labels])
+""", "one loss per image", "画像ごとの損失"),
+    wrong("cross_entropy", "modifies the input in place (epsilon added to probs)", """
+def cross_entropy(probs, labels):
+    probs += 1e-7
+    if labels.ndim == 2:
+        labels = labels.argmax(axis=1)
+    return -np.mean(np.log(probs[np.arange(len(probs)), labels]))
+""", "modified its input array in place", "書き換えて"),
+    wrong("cross_entropy", "log2", """
+def cross_entropy(probs, labels):
+    if labels.ndim == 2:
+        labels = labels.argmax(axis=1)
+    return -np.mean(np.log2(probs[np.arange(len(probs)), labels]))
+""", "You used log2", "log2"),
+]
+
 ALL = {
     "01_convolution": {"conv2d_single": CONV2D_SINGLE, "conv2d_multi": CONV2D_MULTI, "relu": RELU},
     "02_padding_stride": {"output_size": OUTPUT_SIZE, "zero_pad": ZERO_PAD, "conv_forward": CONV_FORWARD},
+    "04_pooling": {"max_pool_forward": MAX_POOL_FORWARD, "avg_pool_forward": AVG_POOL_FORWARD},
+    "05_softmax_cross_entropy": {"softmax": SOFTMAX, "cross_entropy": CROSS_ENTROPY},
 }

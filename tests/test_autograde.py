@@ -1,8 +1,8 @@
 """The real pipeline: nbgrader generates, students submit, nbgrader autogrades with real kernels.
 
-One autograde run per assignment grades the whole class at once (every kernel start costs
-seconds): the solution, the untouched release, the corpus of student answers in English and in
-Japanese, and submissions that are broken, hang or were tampered with.
+One autograde run per assignment in ``corpus.ALL`` grades the whole class at once (every kernel
+start costs seconds): the solution, the untouched release, the corpus of student answers in
+English and in Japanese, and (for 01) submissions that are broken, hang or were tampered with.
 """
 
 import pytest
@@ -110,19 +110,34 @@ EXTRA_01 = [("broken", broken_json), ("hangs", hangs_at_top_level), ("tampered",
             ("deleted", deleted_test_cell), ("patcher", patches_the_checks)]
 
 
-@pytest.fixture(scope="module")
-def graded01(tmp_path_factory):
-    return grade_class(tmp_path_factory, "01_convolution", EXTRA_01)
+EXTRA_STUDENTS = {"01_convolution": EXTRA_01}
 
 
 @pytest.fixture(scope="module")
-def graded02(tmp_path_factory):
-    return grade_class(tmp_path_factory, "02_padding_stride")
+def graded_class(tmp_path_factory):
+    """``graded_class(name)``: the graded class of that assignment, autograded once, on first use."""
+    done = {}
+
+    def get(name):
+        if name not in done:
+            done[name] = grade_class(tmp_path_factory, name, EXTRA_STUDENTS.get(name, ()))
+        return done[name]
+    return get
 
 
-@pytest.fixture(params=["01", "02"])
-def graded(request, graded01, graded02):
-    return {"01": graded01, "02": graded02}[request.param]
+@pytest.fixture(scope="module")
+def graded01(graded_class):
+    return graded_class("01_convolution")
+
+
+@pytest.fixture(scope="module")
+def graded02(graded_class):
+    return graded_class("02_padding_stride")
+
+
+@pytest.fixture(params=list(corpus.ALL))
+def graded(request, graded_class):
+    return graded_class(request.param)
 
 
 def test_the_solution_gets_full_marks(graded):
@@ -144,8 +159,8 @@ def corpus_cases():
 
 
 @pytest.mark.parametrize("name, function, k", list(corpus_cases()))
-def test_corpus_answer_is_graded_right_and_the_mistake_is_named(name, function, k, graded01, graded02):
-    graded = {"01_convolution": graded01, "02_padding_stride": graded02}[name]
+def test_corpus_answer_is_graded_right_and_the_mistake_is_named(name, function, k, graded_class):
+    graded = graded_class(name)
     a = corpus.ALL[name][function][k]
     student = f"en{k:02d}"
     points = graded.points[grade_cell(function)]
@@ -160,8 +175,8 @@ def test_corpus_answer_is_graded_right_and_the_mistake_is_named(name, function, 
 
 
 @pytest.mark.parametrize("name", list(corpus.ALL))
-def test_japanese_feedback_names_the_mistake(name, graded01, graded02):
-    graded = {"01_convolution": graded01, "02_padding_stride": graded02}[name]
+def test_japanese_feedback_names_the_mistake(name, graded_class):
+    graded = graded_class(name)
     checked = 0
     for k in JAPANESE_ROWS:
         for function, a in row_answers(corpus.ALL[name], k).items():

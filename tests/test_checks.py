@@ -191,3 +191,141 @@ def test_success_is_reported_in_the_chosen_language(capsys):
     cnnlab.set_language("en")
     checks.check_relu(lambda x: np.maximum(x, 0))
     assert "all 3 cases passed" in capsys.readouterr().out
+
+
+# --- 04 pooling and 05 softmax / cross-entropy: the references, the cases, the diagnosis ------
+
+POOL_LECTURE = [[1, 1, 2, 4], [5, 6, 7, 8], [3, 2, 1, 0], [1, 2, 3, 4]]
+
+
+def loops_pool(x, size, stride, reduce):
+    n_, c_, h, w = x.shape
+    oh, ow = (h - size) // stride + 1, (w - size) // stride + 1
+    out = np.zeros((n_, c_, oh, ow))
+    for n in range(n_):
+        for c in range(c_):
+            for i in range(oh):
+                for j in range(ow):
+                    out[n, c, i, j] = reduce([x[n, c, i * stride + u, j * stride + v] for u in range(size) for v in range(size)])
+    return out
+
+
+def test_pooling_reference_reproduces_the_lecture_examples():
+    first = np.array(LECTURE_IMAGE, float)[None, None]
+    second = np.array(POOL_LECTURE, float)[None, None]
+    assert checks._pool(first, reduce=np.max)[0, 0].tolist() == [[4, 4], [3, 3]]
+    assert checks._pool(second, reduce=np.max)[0, 0].tolist() == [[6, 8], [3, 4]]
+    assert checks._pool(second, reduce=np.mean)[0, 0].tolist() == [[(1 + 1 + 5 + 6) / 4, (2 + 4 + 7 + 8) / 4], [2, 2]]
+
+
+@pytest.mark.parametrize("size, stride", [(2, 2), (3, 2), (2, 1), (3, 3), (1, 2)])
+@pytest.mark.parametrize("reduce", [max, lambda values: sum(values) / len(values)], ids=["max", "mean"])
+def test_pooling_reference_matches_plain_loops(size, stride, reduce):
+    x = np.random.default_rng(size * 10 + stride).normal(size=(2, 3, 7, 8))
+    np.testing.assert_allclose(checks._pool(x, size, stride, np.max if reduce is max else np.mean),
+                               loops_pool(x, size, stride, reduce))
+
+
+def test_softmax_reference_reproduces_the_lecture_and_stays_finite():
+    np.testing.assert_allclose(checks._softmax(np.array([2.0, 1.0, 0.1])), [0.659, 0.242, 0.099], atol=5e-4)
+    big = checks._softmax(np.array([[1010.0, 1000.0, 990.0], [-1000.0, -1001.0, -1002.0]]))
+    np.testing.assert_allclose(big[0], [1 / (1 + np.exp(-10) + np.exp(-20)), np.exp(-10) / (1 + np.exp(-10) + np.exp(-20)),
+                                        np.exp(-20) / (1 + np.exp(-10) + np.exp(-20))])
+    np.testing.assert_allclose(big.sum(axis=1), 1)
+    assert np.all(np.isfinite(big))
+
+
+def test_cross_entropy_reference_reproduces_the_lecture():
+    y = np.array([[0.1, 0.05, 0.6, 0.0, 0.05, 0.1, 0.0, 0.1, 0.0, 0.0]] * 2)
+    assert np.isclose(checks._cross_entropy(y[:1], np.array([2])), -np.log(0.6)) and round(-np.log(0.6), 2) == 0.51
+    assert np.isclose(checks._cross_entropy(y[:1], np.array([0])), -np.log(0.1)) and round(-np.log(0.1), 2) == 2.30
+    assert np.isclose(checks._cross_entropy(y, np.eye(10)[[2, 0]]), (-np.log(0.6) - np.log(0.1)) / 2)
+
+
+@pytest.mark.parametrize("seed", [None, *range(25)])
+def test_cross_entropy_cases_allow_an_epsilon_and_need_none(seed):
+    # No exact zero anywhere (so t * log(p) without an epsilon is finite), and the true class
+    # has at least 0.05 (so an epsilon of 1e-7 moves the loss by far less than the tolerance).
+    for case in checks._cross_entropy_cases(seed):
+        probs, labels = case.args
+        classes = labels.argmax(axis=1) if labels.ndim == 2 else labels
+        assert np.all(probs > 0)
+        np.testing.assert_allclose(probs.sum(axis=1), 1, rtol=1e-6)
+        assert np.all(probs[np.arange(len(probs)), classes] >= 0.05)
+        with_eps = -np.mean(np.log(probs[np.arange(len(probs)), classes] + 1e-7))
+        assert checks._close(np.array(with_eps), np.array(checks._cross_entropy(probs, labels)))
+
+
+MISTAKE_TABLES = [("max_pool_forward", checks._pool_cases, checks._max_pool_mistakes),
+                  ("avg_pool_forward", checks._pool_cases, checks._avg_pool_mistakes),
+                  ("softmax", checks._softmax_cases, checks._softmax_mistakes),
+                  ("cross_entropy", checks._cross_entropy_cases, checks._cross_entropy_mistakes)]
+
+
+@pytest.mark.parametrize("name, cases, mistakes", MISTAKE_TABLES, ids=[t[0] for t in MISTAKE_TABLES])
+def test_every_predicted_mistake_is_computable_quietly_and_shows_on_the_visible_cases(name, cases, mistakes):
+    # The diagnosis runs the mistakes on any case a student got wrong: none may crash or warn.
+    # Each one must differ from the right answer on some visible case, or it could never be named there.
+    expected = {"max_pool_forward": lambda c: checks._pool(*c.args, **c.kwargs, reduce=np.max),
+                "avg_pool_forward": lambda c: checks._pool(*c.args, **c.kwargs, reduce=np.mean),
+                "softmax": lambda c: checks._softmax(c.args[0]),
+                "cross_entropy": lambda c: checks._cross_entropy(*c.args)}[name]
+    shown = set()
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        for seed in (None, 1, 2, 3):
+            for case in cases(seed):
+                want = np.asarray(expected(case), dtype=np.float64)
+                for i, mistake in enumerate(mistakes(case)):  # the same list, in the same order, for every case
+                    wrong = mistake.wrong(case)
+                    if seed is None and wrong is not None and not checks._close(np.asarray(wrong, dtype=np.float64), want):
+                        shown.add(i)
+    assert shown == set(range(len(mistakes(cases(None)[0]))))
+
+
+def test_softmax_that_overflows_is_named_even_though_its_answer_is_nan():
+    def softmax(z):
+        e = np.exp(z)
+        return e / e.sum(axis=-1, keepdims=True)
+
+    passed, message = run_check("softmax", softmax)
+    assert not passed and "overflows for large logits" in message and "nan" in message
+
+
+def test_a_correct_softmax_on_huge_logits_prints_nothing_to_stderr(capfd):
+    checks.check_softmax(lambda z: np.exp(z - z.max(axis=-1, keepdims=True)) / np.exp(z - z.max(axis=-1, keepdims=True)).sum(axis=-1, keepdims=True), seed=3)
+    assert capfd.readouterr().err == ""
+
+
+def test_a_loss_whose_eq_is_always_true_does_not_pass():
+    class Liar(float):
+        def __eq__(self, other):
+            return True
+
+    passed, _ = run_check("cross_entropy", lambda probs, labels: Liar(0.0))
+    assert not passed
+
+
+@pytest.mark.parametrize("result, said", [(None, "forget `return`"), ([1.0], "one number"), ("0.5", "one number"),
+                                          (True, "one number")])
+def test_a_loss_that_is_not_a_number_is_refused_clearly(result, said):
+    passed, message = run_check("cross_entropy", lambda probs, labels: result)
+    assert not passed and said in message
+
+
+@pytest.mark.parametrize("check", ["check_max_pool_forward", "check_avg_pool_forward", "check_softmax", "check_cross_entropy"])
+@pytest.mark.parametrize("bad", [None, 3, "softmax"])
+def test_the_new_checks_reject_what_is_not_a_function(check, bad):
+    with pytest.raises(TypeError, match="pass your function"):
+        getattr(checks, check)(bad)
+
+
+@pytest.mark.parametrize("check", ["check_max_pool_forward", "check_avg_pool_forward", "check_softmax", "check_cross_entropy"])
+def test_the_new_checks_reject_a_bad_seed(check):
+    with pytest.raises(TypeError, match="seed must be an int or None"):
+        getattr(checks, check)(lambda *a, **k: None, seed="7")
+
+
+def test_pooling_checks_refuse_a_stub_that_lost_its_parameters():
+    passed, message = run_check("max_pool_forward", lambda x: x[:, :, ::2, ::2])
+    assert not passed and "size, stride" in message
