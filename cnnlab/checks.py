@@ -35,10 +35,19 @@ __all__ = [
     "check_output_size",
     "check_zero_pad",
     "check_conv_forward",
+    "check_im2col",
+    "check_conv_forward_im2col",
     "check_max_pool_forward",
     "check_avg_pool_forward",
     "check_softmax",
     "check_cross_entropy",
+    "check_relu_backward",
+    "check_affine_forward",
+    "check_affine_backward",
+    "check_softmax_cross_entropy_backward",
+    "check_max_pool_backward",
+    "check_conv_backward",
+    "check_numerical_gradient",
     "check_convnet",
     "check_evaluate",
     "check_train",
@@ -234,7 +243,7 @@ def _describe_exception(name, case, error):
     if name == "relu":
         hint = tr(ja=" ReLU はどんな形の配列（1 次元〜4 次元）にも使えるようにします。2 重ループではなく np.maximum(x, 0) を使いましょう。",
                   en=" ReLU must work for arrays of any shape (1-D to 4-D): use np.maximum(x, 0) instead of two nested loops.")
-    elif name.startswith(("conv", "max_pool", "avg_pool")) and isinstance(error, (IndexError, ValueError)) \
+    elif name.startswith(("conv", "im2col", "max_pool", "avg_pool")) and isinstance(error, (IndexError, ValueError)) \
             and ("broadcast" in str(error) or "index" in str(error)):
         hint = tr(
             ja=" ウィンドウが配列の外にはみ出していませんか？出力サイズは OH = (H + 2·pad − KH) // stride + 1 です。パディングは縦横の軸だけに付けます。",
@@ -879,6 +888,192 @@ def check_conv_forward(conv_forward, seed=None):
 
 
 # ---------------------------------------------------------------------------------------------
+# 03_im2col
+
+
+def _windows(x, kh, kw, stride=1, pad=0):
+    """x (N, C, H, W) -> every window as a view (N, C, OH, OW, KH, KW), zero padding first."""
+    xp = _pad(np.asarray(x, dtype=np.float64), pad)
+    return np.lib.stride_tricks.sliding_window_view(xp, (kh, kw), axis=(2, 3))[:, :, ::stride, ::stride]
+
+
+def _im2col(x, kh, kw, stride=1, pad=0):
+    """x (N, C, H, W) -> (N*OH*OW, C*KH*KW): rows ordered by (n, oh, ow), columns by (c, kh, kw)."""
+    return _table(_windows(x, kh, kw, stride, pad), (0, 2, 3, 1, 4, 5))
+
+
+def _table(windows, axes):
+    """The windows (N, C, OH, OW, KH, KW) laid out as rows x columns in the order of ``axes``:
+    the first three make the rows, the last three the columns (the right order is 0, 2, 3, 1, 4, 5)."""
+    moved = windows.transpose(axes)
+    rows = int(np.prod(moved.shape[:3]))
+    return moved.reshape(rows, -1)
+
+
+def _im2col_cases(seed):
+    rng = np.random.default_rng(8)
+    cases = [
+        Case("講義 01 の例: 4×4 の入力、3×3 の窓 → 4 行 × 9 列", "lecture 01's example: a 4x4 input, 3x3 windows -> 4 rows x 9 columns",
+             (WORKED_IMAGE[None, None], 3, 3)),
+        Case("講義の形の例: (10, 3, 7, 7)、5×5 の窓 → (90, 75)", "the lecture's shape example: (10, 3, 7, 7), 5x5 windows -> (90, 75)",
+             (_random_array(rng, (10, 3, 7, 7)), 5, 5)),
+        Case("2 チャネル、横長の 2×3 の窓（列の順番 c, kh, kw）", "2 channels, a wide 2x3 window (column order c, kh, kw)",
+             (_random_array(rng, (1, 2, 4, 5)), 2, 3)),
+        Case("バッチ N=3、2 チャネル（行の順番 n, oh, ow）", "a batch of N=3, 2 channels (row order n, oh, ow)",
+             (_random_array(rng, (3, 2, 4, 5)), 3, 2)),
+        Case("ストライド 2", "stride 2", (_random_array(rng, (1, 2, 7, 7)), 3, 3), {"stride": 2, "pad": 0}),
+        Case("パディング 1（講義 01 の例: 16 行 × 9 列）", "pad 1 (lecture 01's example: 16 rows x 9 columns)",
+             (WORKED_IMAGE[None, None], 3, 3), {"stride": 1, "pad": 1}),
+        Case("パディング 2 とストライド 3、N=2・2 チャネル、縦長の画像と横長の窓", "pad 2 and stride 3, N=2, 2 channels, a tall image and a wide window",
+             (_random_array(rng, (2, 2, 8, 5)), 2, 3), {"stride": 3, "pad": 2}),
+    ]
+    if seed is not None:
+        rng = np.random.default_rng(seed)
+        for _ in range(4):
+            n, c = (int(v) for v in rng.integers(1, 4, size=2))
+            h, w = (int(v) for v in rng.integers(4, 10, size=2))
+            kh, kw = (int(v) for v in rng.integers(1, 4, size=2))
+            stride, pad = int(rng.integers(1, 4)), int(rng.integers(0, 3))
+            cases.append(Case("ランダムな小数", "random floats", (rng.normal(size=(n, c, h, w)), kh, kw),
+                              {"stride": stride, "pad": pad}))
+        cases.append(Case("float32 の入力", "float32 input", (rng.normal(size=(2, 3, 6, 5)).astype(np.float32), 3, 3),
+                          {"stride": 1, "pad": 1}))
+    return cases
+
+
+def _im2col_mistakes(case):
+    x, kh, kw = case.args
+    stride, pad = case.kwargs.get("stride", 1), case.kwargs.get("pad", 0)
+    n, channels = x.shape[:2]
+    windows = _windows(x, kh, kw, stride, pad)            # (N, C, OH, OW, KH, KW)
+    oh, ow = windows.shape[2:4]
+    expected = _table(windows, (0, 2, 3, 1, 4, 5))
+    zerokara = windows.transpose(0, 1, 4, 5, 2, 3)        # (N, C, KH, KW, OH, OW), as in ゼロから作る
+    return [
+        Mistake("列の順番が (kh, kw, c) になっています。列は (c, kh, kw) の順: チャネル 0 の窓の KH·KW 個、次にチャネル 1、… です（transpose の軸の順番を確かめてください）。",
+                "Your columns are ordered (kh, kw, c): they must be (c, kh, kw), the KH·KW numbers of channel 0's window first, then channel 1, ... (check the axes of your transpose).",
+                lambda c: _table(windows, (0, 2, 3, 4, 5, 1)) if channels > 1 and kh * kw > 1 else None),
+        Mistake("列の順番が (c, kw, kh) になっています: 窓を列ごとに読んでいます。窓は行ごとに（kh が外側、kw が内側）並べます。",
+                "Your columns are ordered (c, kw, kh): you read each window column by column. Read it row by row (kh outer, kw inner).",
+                lambda c: _table(windows, (0, 2, 3, 1, 5, 4)) if kh > 1 and kw > 1 else None),
+        Mistake("行の順番が (oh, ow, n) になっています。行は (n, oh, ow) の順: 画像 0 のすべての位置、次に画像 1、… です。",
+                "Your rows are ordered (oh, ow, n): they must be (n, oh, ow), every position of image 0 first, then image 1, ...",
+                lambda c: _table(windows, (2, 3, 0, 1, 4, 5)) if n > 1 and oh * ow > 1 else None),
+        Mistake("行の順番が (n, ow, oh) になっています（出力の縦と横が入れ替わっています）。行は (n, oh, ow)、出力の行 oh が外側です。",
+                "Your rows are ordered (n, ow, oh) (output height and width swapped): they must be (n, oh, ow), the output row oh outside.",
+                lambda c: _table(windows, (0, 3, 2, 1, 4, 5)) if oh > 1 and ow > 1 else None),
+        Mistake("transpose をせずに reshape しています: (N, C, OH, OW, KH, KW) をそのまま (N·OH·OW, C·KH·KW) にすると、形は合っても中身が混ざります。先に軸を (N, OH, OW, C, KH, KW) の順に transpose してから reshape します。",
+                "reshape without transpose: reshaping (N, C, OH, OW, KH, KW) straight to (N·OH·OW, C·KH·KW) gives the right shape but scrambled values. Move the axes to (N, OH, OW, C, KH, KW) with transpose first, then reshape.",
+                lambda c: windows.reshape(n * oh * ow, -1)),
+        Mistake("transpose をせずに reshape しています: (N, C, KH, KW, OH, OW) をそのまま (N·OH·OW, C·KH·KW) にすると、形は合っても中身が混ざります。先に transpose(0, 4, 5, 1, 2, 3) で (N, OH, OW, C, KH, KW) にしてから reshape します。",
+                "reshape without transpose: reshaping (N, C, KH, KW, OH, OW) straight to (N·OH·OW, C·KH·KW) gives the right shape but scrambled values. transpose(0, 4, 5, 1, 2, 3) to (N, OH, OW, C, KH, KW) first, then reshape.",
+                lambda c: zerokara.reshape(n * oh * ow, -1)),
+        Mistake("結果が転置されています: 形 (C·KH·KW, N·OH·OW) ではなく (N·OH·OW, C·KH·KW)、窓 1 つが 1 行です。",
+                "Your result is transposed: it must be (N·OH·OW, C·KH·KW), one window per row, not (C·KH·KW, N·OH·OW).",
+                lambda c: expected.T),
+        Mistake(f"ストライドが無視されています: 窓を 1 ずつずらしています。窓 (oh, ow) の左上は (oh·{stride}, ow·{stride}) で、OH = (H + 2·pad − KH) // stride + 1 です。",
+                f"The stride is ignored: your window moves one step at a time. Window (oh, ow) starts at (oh·{stride}, ow·{stride}), and OH = (H + 2·pad − KH) // stride + 1.",
+                lambda c: _im2col(x, kh, kw, 1, pad) if stride > 1 else None),
+        Mistake(f"ストライドを出力の大きさにだけ使っています: 窓の位置にも掛けて、窓 (oh, ow) は入力の (oh·{stride}, ow·{stride}) から始めます。",
+                f"The stride shrinks the output but not the window's step: window (oh, ow) starts at input row oh·{stride}, column ow·{stride}.",
+                lambda c: _table(_windows(x, kh, kw, 1, pad)[:, :, :oh, :ow], (0, 2, 3, 1, 4, 5)) if stride > 1 else None),
+        Mistake("パディングが無視されています。先に縦横の上下左右を pad 個の 0 で埋めてから窓を取り出します。",
+                "The padding is ignored: pad the height and width with pad zeros on every side first, then take the windows.",
+                lambda c: _im2col(x, kh, kw, stride, 0) if pad else None),
+        Mistake("バッチやチャネルの軸までパディングしています。パディングは縦横の軸だけ: np.pad(x, ((0, 0), (0, 0), (pad, pad), (pad, pad)))。",
+                "You padded the batch and channel axes too: padding goes on the height and width axes only, np.pad(x, ((0, 0), (0, 0), (pad, pad), (pad, pad))).",
+                lambda c: _im2col(np.pad(np.asarray(x, dtype=np.float64), pad), kh, kw, stride, 0) if pad else None),
+        Mistake("片側にしかパディングしていません（下と右に 2·pad）。上下左右に pad 個ずつです。",
+                "You padded one side only (2·pad at the bottom and right). Pad pad zeros on every side.",
+                lambda c: _im2col(_pad(np.asarray(x, dtype=np.float64), pad, sides=(0, 2)), kh, kw, stride, 0) if pad else None),
+        Mistake("出力サイズが 1 小さく、最後の窓の行と列が足りません。OH = (H + 2·pad − KH) // stride + 1（+1 を忘れていませんか？）。",
+                "The output size is off by one: the last row and column of windows are missing. OH = (H + 2·pad − KH) // stride + 1 (is the +1 missing?).",
+                lambda c: _table(windows[:, :, :-1, :-1], (0, 2, 3, 1, 4, 5)) if oh > 1 and ow > 1 else None),
+    ]
+
+
+@_public
+def check_im2col(im2col, seed=None):
+    """Check ``im2col(x (N, C, H, W), kh, kw, stride=1, pad=0) -> (N*OH*OW, C*KH*KW)``: one window
+    per row in (n, oh, ow) order, its numbers in (c, kh, kw) order."""
+    _run("im2col", im2col, _im2col_cases(seed), lambda c: _im2col(*c.args, **c.kwargs), _im2col_mistakes,
+         keywords=("stride", "pad"))
+
+
+def _conv_forward_im2col_cases(seed):
+    rng = np.random.default_rng(9)
+    lecture = Case("講義の例: (10, 3, 7, 7) に 5×5 のフィルタ 2 枚 → (90, 75) @ (75, 2) → (10, 2, 3, 3)",
+                   "the lecture's example: (10, 3, 7, 7) with two 5x5 filters -> (90, 75) @ (75, 2) -> (10, 2, 3, 3)",
+                   (_random_array(rng, (10, 3, 7, 7)), _random_array(rng, (2, 3, 5, 5)), np.array([0.5, -0.5])))
+    cases = _conv_forward_cases(seed)
+    return cases[:1] + [lecture] + cases[1:]
+
+
+def _conv_forward_im2col_mistakes(case):
+    x, w, b = case.args
+    stride, pad = case.kwargs.get("stride", 1), case.kwargs.get("pad", 0)
+    expected, shared = _conv_mistakes(x, w, b, stride, pad)
+    n, f = expected.shape[:2]
+    oh, ow = expected.shape[2:]
+    channels, kh, kw = w.shape[1:]
+    rows = expected.transpose(0, 2, 3, 1).reshape(n * oh * ow, f)      # the (N*OH*OW, F) product + b
+    mistakes = [
+        Mistake("reshape without transpose（transpose をせずに reshape）: 行列積の結果 (N·OH·OW, F) をそのまま (N, F, OH, OW) に reshape すると、形は合っても値が混ざります。"
+                "行は (n, oh, ow) なので、まず reshape(N, OH, OW, F)、次に transpose(0, 3, 1, 2) です。",
+                "reshape without transpose: reshaping the (N·OH·OW, F) product straight to (N, F, OH, OW) gives the right shape but scrambled values. "
+                "Its rows are (n, oh, ow): reshape(N, OH, OW, F) first, then transpose(0, 3, 1, 2).",
+                lambda c: rows.reshape(n, f, oh, ow) if f > 1 else None),
+        Mistake("reshape without transpose（転置してから reshape）: (F, N·OH·OW) を (N, F, OH, OW) に reshape すると、画像とフィルタが混ざります。"
+                "行列積の結果 (N·OH·OW, F) を reshape(N, OH, OW, F) して transpose(0, 3, 1, 2) します。",
+                "reshape without transpose: reading the transposed product (F, N·OH·OW) as (N, F, OH, OW) mixes images and filters. "
+                "Reshape the (N·OH·OW, F) product to (N, OH, OW, F), then transpose(0, 3, 1, 2).",
+                lambda c: rows.T.reshape(n, f, oh, ow) if n > 1 and f > 1 else None),
+        Mistake("出力の軸の順番が (N, OH, OW, F) のままです。transpose(0, 3, 1, 2) で (N, F, OH, OW) にします。",
+                "Your output axes are (N, OH, OW, F): transpose(0, 3, 1, 2) to get (N, F, OH, OW).",
+                lambda c: expected.transpose(0, 2, 3, 1)),
+        Mistake("行列積の結果 (N·OH·OW, F) をそのまま返しています。reshape(N, OH, OW, F) して transpose(0, 3, 1, 2) で (N, F, OH, OW) にします。",
+                "You returned the (N·OH·OW, F) product as it is: reshape it to (N, OH, OW, F), then transpose(0, 3, 1, 2) to (N, F, OH, OW).",
+                lambda c: rows),
+        Mistake("フィルタの reshape が違います: w.reshape(-1, F) はフィルタの値を混ぜてしまいます。フィルタ 1 枚を 1 行にする w.reshape(F, -1) を作り、その転置 .T (C·KH·KW, F) を掛けます。",
+                "The filters are reshaped wrongly: w.reshape(-1, F) scrambles their numbers. Make one filter per row with w.reshape(F, -1), then multiply by its transpose .T, (C·KH·KW, F).",
+                lambda c: _correlate(x, w.reshape(-1, f).T.reshape(w.shape), b, stride, pad) if f > 1 else None),
+        Mistake("im2col の列の順番と、w.reshape(F, -1) の順番が合っていません（im2col の列が (kh, kw, c) になっています）。どちらも (c, kh, kw) の順にします: まず check_im2col を通してください。",
+                "The columns of your im2col are not in the order of w.reshape(F, -1) (your im2col's columns are (kh, kw, c)). Both must be (c, kh, kw): make check_im2col pass first.",
+                lambda c: _correlate(x, w.reshape(f, kh, kw, channels).transpose(0, 3, 1, 2), b, stride, pad)
+                if channels > 1 and kh * kw > 1 else None),
+        Mistake(f"ストライドが無視されています: im2col に stride={stride} を渡し、OH = (H + 2·pad − KH) // stride + 1 にも使ってください。",
+                f"The stride is ignored: pass stride={stride} to im2col, and use it in OH = (H + 2·pad − KH) // stride + 1.",
+                lambda c: _correlate(x, w, b, 1, pad) if stride > 1 else None),
+        Mistake(f"パディングが無視されています: im2col に pad={pad} を渡し、OH = (H + 2·pad − KH) // stride + 1 にも使ってください。",
+                f"The padding is ignored: pass pad={pad} to im2col, and use it in OH = (H + 2·pad − KH) // stride + 1.",
+                lambda c: _correlate(x, w, b, stride, 0) if pad else None),
+        Mistake("出力の軸の順番が違います: (F, N, OH, OW) ではなく (N, F, OH, OW) です。",
+                "Your output axes are in the wrong order: (N, F, OH, OW), not (F, N, OH, OW).",
+                lambda c: np.swapaxes(expected, 0, 1) if n > 1 else None),
+    ]
+    return mistakes + shared
+
+
+@_public
+def check_conv_forward_im2col(conv_forward_im2col, seed=None):
+    """Check ``conv_forward_im2col(x (N, C, H, W), w (F, C, KH, KW), b (F,), stride=1, pad=0) -> (N, F, OH, OW)``:
+    the result of conv_forward (what is graded is the result; the exercise computes it with the
+    student's own im2col and one matrix product)."""
+    name = "conv_forward_im2col"
+    try:
+        _run(name, conv_forward_im2col, _conv_forward_im2col_cases(seed),
+             lambda c: _correlate(*c.args, **c.kwargs), _conv_forward_im2col_mistakes, keywords=("stride", "pad"))
+    except _Failure as failure:
+        hint = ""
+        if "cannot reshape" in str(failure):
+            hint = tr(ja="im2col の表の行数が N·OH·OW と合っていません: im2col に stride と pad を渡し、OH, OW を同じ式で計算してください。\n  ",
+                      en="The rows of the im2col table do not match N·OH·OW: pass stride and pad to im2col, and compute OH and OW with the same formula.\n  ")
+        raise _Failure(str(failure) + "\n  " + hint + tr(
+            ja="conv_forward_im2col はあなたの im2col を使います: check_im2col が通ることを先に確かめてください。",
+            en="conv_forward_im2col uses your im2col: make sure check_im2col passes first.")) from None
+
+
+# ---------------------------------------------------------------------------------------------
 # 04_pooling and 05_softmax_cross_entropy
 
 POOL_IMAGE = np.array([[1, 1, 2, 4], [5, 6, 7, 8], [3, 2, 1, 0], [1, 2, 3, 4]], dtype=float)
@@ -1294,11 +1489,16 @@ def _as_loss(name, case, result):
     return np.array(result, dtype=np.float64)
 
 
+def _one_hot_hint(labels, use_ja, use_en):
+    """The hint for an error raised on one-hot labels; '' for class ids."""
+    if np.ndim(labels) != 2:
+        return ""
+    return tr(ja=f" ラベルは one-hot (N, K) で来ることもあります: labels.ndim == 2 なら labels.argmax(axis=1) でクラス番号にするか、{use_ja}",
+              en=f" Labels may also come one-hot, (N, K): when labels.ndim == 2, turn them into class ids with labels.argmax(axis=1), or {use_en}")
+
+
 def _cross_entropy_error_hint(case, message):
-    if case.args[1].ndim == 2:
-        return tr(ja=" ラベルは one-hot (N, K) で来ることもあります: labels.ndim == 2 なら labels.argmax(axis=1) でクラス番号にするか、−Σ t·log p をそのまま計算します。",
-                  en=" Labels may also come one-hot, (N, K): when labels.ndim == 2, turn them into class ids with labels.argmax(axis=1), or compute −Σ t·log p directly.")
-    return ""
+    return _one_hot_hint(case.args[1], "−Σ t·log p をそのまま計算します。", "compute −Σ t·log p directly.")
 
 
 @_public
@@ -1306,6 +1506,860 @@ def check_cross_entropy(cross_entropy, seed=None):
     """Check ``cross_entropy(probs (N, K), labels (N,) int or (N, K) one-hot)``: the mean over the batch of −Σ t·log p."""
     _run_values("cross_entropy", cross_entropy, _cross_entropy_cases(seed),
                 lambda c: _cross_entropy(*c.args), _cross_entropy_mistakes, _as_loss, _cross_entropy_error_hint)
+
+
+
+# ---------------------------------------------------------------------------------------------
+# 06_backprop: gradients. A backward function may return several arrays (dx, dw, db); each one
+# is compared and diagnosed on its own, and a student's exception on one case does not hide a
+# named mistake on the next (a transposed product raises on one shape and is wrong on another).
+
+
+@dataclass
+class _PartMistake(Mistake):
+    """A Mistake in one of the arrays a backward function returns (``part``: "dx", "dw" or "db")."""
+
+    part: str = ""
+
+
+def _part_label(name, part):
+    return tr(ja=f"{name} の {part}", en=f"{part} of {name}")
+
+
+def _student_raised(failure):
+    """The failure is the student's own exception (not a time-out, a stub, a cnnlab call, an in-place change)."""
+    cause = failure.__context__
+    return isinstance(cause, Exception) and not isinstance(cause, (NotImplementedError, _Failure))
+
+
+def _results(name, case, result, parts):
+    """[(float64 array, its dtype)] for one array, or for each of the tuple's ``parts``."""
+    if parts is None:
+        return [(_as_float_array(name, case, result), getattr(result, "dtype", None))]
+    if result is None:
+        _as_float_array(name, case, result)
+    names = ", ".join(parts)
+    if not isinstance(result, (tuple, list)) or len(result) != len(parts):
+        got = f"{len(result)}" if isinstance(result, (tuple, list)) else type(result).__name__
+        raise _Failure(tr(ja=f"{name} は {len(parts)} つの配列をタプル ({names}) で返してください（返されたもの: {got}）。",
+                          en=f"{name} must return the tuple ({names}) of {len(parts)} arrays (got: {got})."))
+    return [(_as_float_array(_part_label(name, p), case, r), getattr(r, "dtype", None)) for p, r in zip(parts, result)]
+
+
+def _wrong_order(name, got, want, parts, close):
+    import itertools
+
+    for order in itertools.permutations(range(len(parts))):
+        if list(order) != list(range(len(parts))) and all(close(got[o], w) for o, w in zip(order, want)):
+            names = ", ".join(parts)
+            raise _Failure(tr(ja=f"{name} の戻り値の順番が違います: ({names}) の順に返してください。",
+                              en=f"{name} returns its arrays in the wrong order: return ({names})."))
+
+
+def _explain_part(label, wrong_cases, dtype, mistakes):
+    """(message, named mistake or None) for one returned array."""
+    case, got, want = wrong_cases[0]
+    if not np.all(np.isfinite(got)):
+        for mistake in mistakes(case):
+            if _same_non_finite(got, mistake.wrong(case)):
+                return _wrong_message(label, case, got, want, mistake.text()), mistake
+    mistake = _diagnose(wrong_cases, mistakes)
+    if got.shape == want.shape and _close(got, want):
+        # Within the usual tolerance but not within a stricter one (numerical_gradient): show the
+        # largest difference, in more digits.
+        where = np.unravel_index(int(np.argmax(np.abs(got - want))), got.shape)
+        detail = tr(ja=f"位置 {[int(i) for i in where]} で期待 {want[where]:.10g}、あなたの値 {got[where]:.10g}。",
+                    en=f"At index {[int(i) for i in where]} expected {want[where]:.10g}, got {got[where]:.10g}.")
+        head = tr(ja=f"{label} の答えが違います。ケース: {case.describe()}。", en=f"{label} gave a wrong answer. Case: {case.describe()}.")
+        return f"{head}\n  {mistake.text() + ' ' if mistake else ''}{detail}", mistake
+    return _explain(label, wrong_cases, dtype, mistakes), mistake
+
+
+def _run_gradient(name, fn, cases, expected, mistakes, parts=None, keywords=(), close=_close, accept=None,
+                  error_hint=None):
+    """``_run`` for the backward functions: one array, or a tuple of ``parts`` compared one by one.
+
+    ``accept(case, i, got)`` may accept another right answer for part i (max pooling's ties);
+    ``error_hint(case, message)`` adds to the message of a failed call.
+    """
+    _require_function(fn, name, keywords)
+    labels = [name] if parts is None else [_part_label(name, p) for p in parts]
+    wrong = [[] for _ in labels]   # per part: (case index, case, got, expected)
+    dtypes = [None] * len(labels)
+    raised = []                    # (case index, message) of the student's exceptions
+    with warnings.catch_warnings(), np.errstate(all="ignore"):
+        warnings.simplefilter("ignore")  # the mistakes overflow on purpose; nothing may reach stderr
+        for k, case in enumerate(cases):
+            try:
+                result = _call(fn, name, case)
+            except _Failure as failure:
+                message = str(failure) + (error_hint(case, str(failure)) if error_hint else "")
+                if _student_raised(failure):
+                    raised.append((k, message))
+                    continue
+                if raised or any(wrong):
+                    break  # the earlier wrong answer is the more useful thing to explain
+                raise _Failure(message) from None
+            got = _results(name, case, result, parts)
+            want = expected(case)
+            want = [np.asarray(w, dtype=np.float64) for w in ([want] if parts is None else want)]
+            good = [close(g, w) or (accept is not None and accept(case, i, g)) for i, ((g, _), w) in enumerate(zip(got, want))]
+            if parts is not None and not all(good):
+                _wrong_order(name, [g for g, _ in got], want, parts, close)
+            for i, ok in enumerate(good):
+                if not ok:
+                    dtypes[i] = dtypes[i] if wrong[i] else got[i][1]
+                    wrong[i].append((k, case, got[i][0], want[i]))
+        if not raised and not any(wrong):
+            print(tr(ja=f"✓ {name}: {len(cases)} ケースすべて正解です。", en=f"✓ {name}: all {len(cases)} cases passed."))
+            return
+        found = []  # (first case index, full message, short message)
+        if raised:
+            k, message = raised[0]
+            found.append((k, message, message.split("\n")[0]))
+        for i, part_cases in enumerate(wrong):
+            if part_cases:
+                part = None if parts is None else parts[i]
+                part_mistakes = mistakes if part is None else (lambda c, p=part: [m for m in mistakes(c) if m.part == p])
+                message, mistake = _explain_part(labels[i], [(c, g, w) for _, c, g, w in part_cases], dtypes[i], part_mistakes)
+                short = tr(ja=f"{labels[i]} も違います", en=f"{labels[i]} is wrong too") + (f": {mistake.text()}" if mistake else ".")
+                found.append((part_cases[0][0], message, short))
+    found.sort(key=lambda f: f[0])
+    also = [tr(ja="ほかにも: ", en="Also: ") + short for _, _, short in found[1:]]
+    raise _Failure("\n  ".join([found[0][1]] + also))
+
+
+def _with_shape_hints(hints):
+    """An error_hint that adds ``hints`` when NumPy complained about shapes."""
+    def error_hint(case, message):
+        if any(word in message for word in ("matmul", "shapes", "broadcast", "aligned", "index", "Index")):
+            return " " + tr(ja=hints[0], en=hints[1])
+        return ""
+    return error_hint
+
+
+def _mixed(rng, shape):
+    """Quarters in [-2, 2] without zeros: the sign of every entry is known."""
+    values = _random_array(rng, shape)
+    return np.where(values == 0, 0.25, values)
+
+
+# relu_backward(dout, x) ------------------------------------------------------------------------
+
+
+def _relu_backward_cases(seed):
+    rng = np.random.default_rng(60)
+    cases = [
+        Case("講義の例: x = (−2, −0.5, 0, 1, 3)、上流の勾配 (1, 2, 3, 4, 5) → (0, 0, 0, 4, 5)",
+             "the lecture's example: x = (-2, -0.5, 0, 1, 3), upstream gradient (1, 2, 3, 4, 5) -> (0, 0, 0, 4, 5)",
+             (np.array([1.0, 2.0, 3.0, 4.0, 5.0]), np.array([-2.0, -0.5, 0.0, 1.0, 3.0]))),
+        Case("2 次元、上流の勾配にも負の値", "2-D, negative upstream gradients too", (_mixed(rng, (3, 4)), _mixed(rng, (3, 4)))),
+        Case("4 次元のバッチ (N, C, H, W)", "a 4-D batch (N, C, H, W)", (_mixed(rng, (2, 3, 4, 5)), _random_array(rng, (2, 3, 4, 5)))),
+    ]
+    if seed is not None:
+        rng = np.random.default_rng(seed)
+        cases.append(Case("ランダムな 3 次元", "random 3-D", (rng.normal(size=(4, 3, 5)), rng.normal(size=(4, 3, 5)))))
+        cases.append(Case("float32 の入力", "float32 input",
+                          (rng.normal(size=(6, 7)).astype(np.float32), rng.normal(size=(6, 7)).astype(np.float32))))
+    return cases
+
+
+def _relu_backward_mistakes(case):
+    dout, x = (np.asarray(a, dtype=np.float64) for a in case.args)
+    return [
+        Mistake("x < 0 のところにも勾配を通しています。ReLU の逆伝播は x > 0 のところだけ dout を通し、ほかは 0 です: dx = dout * (x > 0)。",
+                "The gradient is passed where x < 0 too: ReLU's backward lets dout through only where x > 0, and gives 0 elsewhere: dx = dout * (x > 0).",
+                lambda c: dout),
+        Mistake("マスクを dout から作っています（dout > 0）。通すかどうかを決めるのは順伝播の入力 x です: dx = dout * (x > 0)。",
+                "Your mask comes from dout (dout > 0): what decides is the forward input x, dx = dout * (x > 0).",
+                lambda c: np.maximum(dout, 0)),
+        Mistake("マスク (x > 0) だけを返しています。上流の勾配 dout を掛けてください: dx = dout * (x > 0)。",
+                "You returned the mask (x > 0) without multiplying by dout: dx = dout * (x > 0).",
+                lambda c: (x > 0).astype(float)),
+        Mistake("x = 0 のところに勾配を通しています（x >= 0）。x = 0 では慣習で勾配を 0 にします: x > 0 のところだけ通します。",
+                "You pass the gradient where x = 0 (x >= 0): by convention it is 0 there, pass it only where x > 0.",
+                lambda c: dout * (x >= 0) if np.any(x == 0) else None),
+        Mistake("dout に relu(x)（順伝播の出力）を掛けています。掛けるのは 0 か 1 のマスク (x > 0) です。",
+                "You multiplied dout by relu(x), the forward output: multiply by the 0/1 mask (x > 0).",
+                lambda c: dout * np.maximum(x, 0)),
+        Mistake("マスクが逆です: x <= 0 のところに勾配を通しています。通すのは x > 0 のところです。",
+                "Your mask is reversed: it passes the gradient where x <= 0. Pass it where x > 0.",
+                lambda c: dout * (x <= 0)),
+    ]
+
+
+@_public
+def check_relu_backward(relu_backward, seed=None):
+    """Check ``relu_backward(dout, x) -> dx = dout * (x > 0)``, any shape."""
+    _run_gradient("relu_backward", relu_backward, _relu_backward_cases(seed),
+                  lambda c: c.args[0] * (c.args[1] > 0), _relu_backward_mistakes)
+
+
+# affine_forward(x, w, b), affine_backward(dout, x, w) -------------------------------------------
+
+AFFINE_X = np.array([[1, 2, 3], [4, 5, 6]], dtype=float)
+AFFINE_W = np.array([[1, 0], [0, 1], [1, -1]], dtype=float)
+AFFINE_DOUT = np.array([[1, -1], [2, 0]], dtype=float)
+
+
+def _affine_forward_cases(seed):
+    rng = np.random.default_rng(61)
+    cases = [
+        Case("講義の例（N=2, D=3, M=2）、b = (1, 2)", "the lecture's example (N=2, D=3, M=2), b = (1, 2)",
+             (AFFINE_X, AFFINE_W, np.array([1.0, 2.0]))),
+        Case("N=4, D=5, M=3", "N=4, D=5, M=3", (_random_array(rng, (4, 5)), _random_array(rng, (5, 3)), _mixed(rng, (3,)))),
+        Case("N=3, D=2, M=3（N = M）", "N=3, D=2, M=3 (N = M)", (_random_array(rng, (3, 2)), _random_array(rng, (2, 3)), _mixed(rng, (3,)))),
+        Case("1 枚だけ（N=1）", "a single example (N=1)", (_random_array(rng, (1, 4)), _random_array(rng, (4, 2)), _mixed(rng, (2,)))),
+    ]
+    if seed is not None:
+        rng = np.random.default_rng(seed)
+        for _ in range(3):
+            n, d, m = (int(v) for v in rng.integers(1, 8, size=3))
+            cases.append(Case("ランダムな小数", "random floats", (rng.normal(size=(n, d)), rng.normal(size=(d, m)), rng.normal(size=m))))
+        cases.append(Case("float32 の入力", "float32 input", tuple(a.astype(np.float32) for a in
+                                                               (rng.normal(size=(5, 4)), rng.normal(size=(4, 3)), rng.normal(size=3)))))
+    return cases
+
+
+def _affine_forward_mistakes(case):
+    x, w, b = (np.asarray(a, dtype=np.float64) for a in case.args)
+    xw = x @ w
+    return [
+        Mistake("バイアス b が足されていません: out = x @ w + b。", "The bias is missing: out = x @ w + b.", lambda c: xw),
+        Mistake("バイアスを引いています: out = x @ w + b（足します）。", "You subtracted the bias: out = x @ w + b.", lambda c: xw - b),
+        Mistake("出力が転置されています: 形は (N, M)（1 行が 1 つの例）です。x @ w の順に掛けてください。",
+                "Your output is transposed: it is (N, M), one row per example. Multiply in the order x @ w.",
+                lambda c: (xw + b).T),
+        Mistake("バイアスを列ではなく行ごとに足しています（b[:, None]）。b (M,) は出力の各行に足します: x @ w + b。",
+                "You added the bias down the rows (b[:, None]): b (M,) is added to every row of the output, x @ w + b.",
+                lambda c: xw + b[:, None] if xw.shape[0] == xw.shape[1] else None),
+    ]
+
+
+@_public
+def check_affine_forward(affine_forward, seed=None):
+    """Check ``affine_forward(x (N, D), w (D, M), b (M,)) -> x @ w + b (N, M)``."""
+    _run_gradient("affine_forward", affine_forward, _affine_forward_cases(seed),
+                  lambda c: np.asarray(c.args[0], np.float64) @ c.args[1] + c.args[2], _affine_forward_mistakes,
+                  error_hint=_with_shape_hints(("形: x (N, D) @ w (D, M) → (N, M)、b (M,) は各行に足します。",
+                                                "Shapes: x (N, D) @ w (D, M) -> (N, M), and b (M,) is added to every row.")))
+
+
+def _affine_backward(dout, x, w):
+    dout, x, w = (np.asarray(a, dtype=np.float64) for a in (dout, x, w))
+    return dout @ w.T, x.T @ dout, dout.sum(axis=0)
+
+
+def _affine_backward_cases(seed):
+    rng = np.random.default_rng(62)
+    cases = [
+        Case("講義の例（N=2, D=3, M=2）", "the lecture's example (N=2, D=3, M=2)", (AFFINE_DOUT, AFFINE_X, AFFINE_W)),
+        Case("N = D = M = 3（形がすべて同じ）", "N = D = M = 3 (every shape alike)",
+             (_random_array(rng, (3, 3)), _random_array(rng, (3, 3)), _random_array(rng, (3, 3)))),
+        Case("N=4, D=5, M=3", "N=4, D=5, M=3", (_random_array(rng, (4, 3)), _random_array(rng, (4, 5)), _random_array(rng, (5, 3)))),
+        Case("1 枚だけ（N=1）", "a single example (N=1)", (_random_array(rng, (1, 2)), _random_array(rng, (1, 4)), _random_array(rng, (4, 2)))),
+    ]
+    if seed is not None:
+        rng = np.random.default_rng(seed)
+        for n, d, m in [(int(v) for v in rng.integers(1, 8, size=3)) for _ in range(3)] + [(4, 4, 4)]:
+            cases.append(Case("ランダムな小数", "random floats", (rng.normal(size=(n, m)), rng.normal(size=(n, d)), rng.normal(size=(d, m)))))
+        cases.append(Case("float32 の入力", "float32 input", tuple(a.astype(np.float32) for a in
+                                                               (rng.normal(size=(5, 3)), rng.normal(size=(5, 4)), rng.normal(size=(4, 3))))))
+    return cases
+
+
+def _affine_backward_mistakes(case):
+    dout, x, w = (np.asarray(a, dtype=np.float64) for a in case.args)
+    dx, dw, db = _affine_backward(dout, x, w)
+    n, d = x.shape
+    m = w.shape[1]
+    return [
+        _PartMistake("dx で w を転置していません: dx = dout @ w.T（(N, M)(M, D) → (N, D)）。",
+                     "dx needs w transposed: dx = dout @ w.T, (N, M)(M, D) -> (N, D).",
+                     lambda c: dout @ w if d == m else None, "dx"),
+        _PartMistake("dx が転置されています: 形は x と同じ (N, D) です。dx = dout @ w.T。",
+                     "dx is transposed: it has the shape of x, (N, D). dx = dout @ w.T.", lambda c: dx.T, "dx"),
+        _PartMistake("dw で x を転置していません: dw = x.T @ dout（(D, N)(N, M) → (D, M)）。バッチの N 枚分が足し合わされます。",
+                     "dw needs x transposed: dw = x.T @ dout, (D, N)(N, M) -> (D, M), which sums over the N examples of the batch.",
+                     lambda c: x @ dout if d == n else None, "dw"),
+        _PartMistake("dw が転置されています: 形は w と同じ (D, M) です。dw = x.T @ dout（dout.T @ x ではありません）。",
+                     "dw is transposed: it has the shape of w, (D, M). dw = x.T @ dout, not dout.T @ x.", lambda c: dw.T, "dw"),
+        _PartMistake(f"dw を N = {n} で割っています。1/N は損失の逆伝播（dout）にもう入っています: dw = x.T @ dout。",
+                     f"You divided dw by N = {n}: the 1/N is already inside dout (the loss's backward). dw = x.T @ dout.",
+                     lambda c: dw / n if n > 1 else None, "dw"),
+        _PartMistake("db がバッチについて足し合わされていません（形 (N, M)）。b はすべての例で使われる（分岐）ので、db = dout.sum(axis=0)、形 (M,) です。",
+                     "db is not summed over the batch (shape (N, M)): b is used by every example (a fork), so db = dout.sum(axis=0), shape (M,).",
+                     lambda c: dout, "db"),
+        _PartMistake("db を違う軸で足しています（axis=1）。バッチの軸 axis=0 で足して、形 (M,) にします。",
+                     "db is summed over the wrong axis (axis=1): sum over the batch, axis=0, to get shape (M,).",
+                     lambda c: dout.sum(axis=1), "db"),
+        _PartMistake("db が平均になっています。和です: db = dout.sum(axis=0)。",
+                     "db is a mean: it is the sum, db = dout.sum(axis=0).", lambda c: db / n if n > 1 else None, "db"),
+        _PartMistake("db の形が (1, M) です（keepdims=True）。b と同じ形 (M,) にしてください。",
+                     "db has shape (1, M) (keepdims=True): give it the shape of b, (M,).", lambda c: db[None, :], "db"),
+    ]
+
+
+@_public
+def check_affine_backward(affine_backward, seed=None):
+    """Check ``affine_backward(dout (N, M), x (N, D), w (D, M)) -> (dx (N, D), dw (D, M), db (M,))``."""
+    _run_gradient("affine_backward", affine_backward, _affine_backward_cases(seed),
+                  lambda c: _affine_backward(*c.args), _affine_backward_mistakes, parts=("dx", "dw", "db"),
+                  error_hint=_with_shape_hints((
+                      "形をそろえます: dx = dout @ w.T は (N, M)(M, D) → (N, D)、dw = x.T @ dout は (D, N)(N, M) → (D, M)、db = dout.sum(axis=0) は (M,)。",
+                      "Let the shapes guide you: dx = dout @ w.T is (N, M)(M, D) -> (N, D), dw = x.T @ dout is (D, N)(N, M) -> (D, M), db = dout.sum(axis=0) is (M,).")))
+
+
+# softmax_cross_entropy_backward(z, labels) ------------------------------------------------------
+
+
+def _one_hot(labels, k):
+    labels = np.asarray(labels)
+    return labels.astype(np.float64) if labels.ndim == 2 else np.eye(k)[labels]
+
+
+def _softmax_ce_backward(z, labels):
+    z = np.asarray(z, dtype=np.float64)
+    return (_softmax(z) - _one_hot(labels, z.shape[1])) / z.shape[0]
+
+
+def _softmax_ce_backward_cases(seed):
+    rng = np.random.default_rng(63)
+    lecture = np.array([[2.0, 1.0, 0.1]])
+    cases = [
+        Case("講義の例: z = (2.0, 1.0, 0.1)、正解 0 → (−0.341, 0.242, 0.099)",
+             "the lecture's example: z = (2.0, 1.0, 0.1), label 0 -> (-0.341, 0.242, 0.099)", (lecture, np.array([0]))),
+        Case("同じ例を 2 行（N=2: 平均なので各行は半分）", "the same example twice (N=2: a mean, so each row halves)",
+             (np.vstack([lecture, lecture]), np.array([0, 0]))),
+        Case("4 枚、5 クラス、ラベルはクラス番号", "4 examples, 5 classes, labels as class ids",
+             (_random_array(rng, (4, 5)) * 2, np.array([3, 0, 4, 1]))),
+        Case("3 枚、4 クラス、ラベルは one-hot", "3 examples, 4 classes, one-hot labels", (_random_array(rng, (3, 4)) * 2, np.eye(4)[[1, 3, 0]])),
+        Case("3 枚、3 クラス、クラス番号", "3 examples, 3 classes, class ids", (_random_array(rng, (3, 3)) * 2, np.array([2, 2, 0]))),
+        Case("大きなロジット: (1010, 1000, 990) と (−1000, −1001, −1002)", "large logits: (1010, 1000, 990) and (-1000, -1001, -1002)",
+             (np.array([[1010.0, 1000.0, 990.0], [-1000.0, -1001.0, -1002.0]]), np.array([1, 0]))),
+    ]
+    if seed is not None:
+        rng = np.random.default_rng(seed)
+        for one_hot in (False, True, False, True):
+            n, k = int(rng.integers(2, 9)), int(rng.integers(2, 11))
+            labels = rng.integers(0, k, size=n)
+            cases.append(Case("ランダム（one-hot）" if one_hot else "ランダム（クラス番号）", "random (one-hot)" if one_hot else "random (class ids)",
+                              (rng.normal(size=(n, k)) * 3, np.eye(k)[labels] if one_hot else labels)))
+        cases.append(Case("行ごとに大きくずれたロジット", "logits shifted far per row",
+                          (rng.normal(size=(4, 6)) + rng.uniform(-900, 900, size=(4, 1)), rng.integers(0, 6, size=4))))
+        cases.append(Case("float32 のロジット", "float32 logits", (rng.normal(size=(5, 4)).astype(np.float32), rng.integers(0, 4, size=5))))
+    return cases
+
+
+def _softmax_ce_backward_mistakes(case):
+    z, labels = case.args
+    z = np.asarray(z, dtype=np.float64)
+    n, k = z.shape
+    t = _one_hot(labels, k)
+    y = _softmax(z)
+    expected = (y - t) / n
+
+    def naive(c):
+        with np.errstate(all="ignore"):  # the overflow is the point
+            e = np.exp(z)
+            return (e / e.sum(axis=1, keepdims=True) - t) / n
+
+    def columns(c):
+        if labels.ndim != 1:
+            return None
+        g = y.copy()
+        g[:, labels] -= 1
+        return g / n
+
+    return [
+        Mistake(f"N = {n} で割っていません。損失はバッチの平均なので、勾配も N で割ります: dz = (softmax(z) − t) / N。",
+                f"You did not divide by N = {n}: the loss is a mean over the batch, so its gradient is divided by N too, dz = (softmax(z) − t) / N.",
+                lambda c: expected * n if n > 1 else None),
+        Mistake("符号が逆です（t − y）。勾配は softmax(z) − t の順です: 正解のクラスでは負になります。",
+                "The sign is flipped (t − y): the gradient is softmax(z) − t, negative at the correct class.", lambda c: -expected),
+        Mistake("softmax がオーバーフローしています（大きなロジット）: 各行の最大値を引いてから exp します: np.exp(z − z.max(axis=1, keepdims=True))。",
+                "softmax overflows for large logits: subtract each row's maximum before exp, np.exp(z - z.max(axis=1, keepdims=True)).",
+                naive),
+        Mistake("softmax を通していません: ロジット z から t を引いています。dz = (softmax(z) − t) / N です。",
+                "You skipped the softmax: you subtracted t from the logits z. dz = (softmax(z) − t) / N.", lambda c: (z - t) / n),
+        Mistake(f"N·K = {n * k} で割っています（すべての要素の平均）。割るのはバッチの大きさ N = {n} だけです。",
+                f"You divided by N·K = {n * k} (a mean over every entry): divide by the batch size N = {n} only.", lambda c: expected / k),
+        Mistake(f"N で 2 回割っています（N = {n}）。", f"You divided by N twice (N = {n}).", lambda c: expected / n if n > 1 else None),
+        Mistake("y[:, labels] は列全体を選びます。各行の正解クラスだけから 1 を引きます: y[np.arange(N), labels] −= 1。",
+                "y[:, labels] picks whole columns: subtract 1 at each row's own class only, y[np.arange(N), labels] -= 1.", columns),
+        Mistake("クラス番号のラベル (N,) を one-hot のように引いています。labels.ndim == 1 なら np.eye(K)[labels] で one-hot にするか、y[np.arange(N), labels] −= 1 とします。",
+                "Your answer subtracts class-id labels (N,) as if they were one-hot: when labels.ndim == 1, make them one-hot with np.eye(K)[labels], or use y[np.arange(N), labels] -= 1.",
+                lambda c: (y - np.asarray(labels, dtype=np.float64)) / n if np.ndim(labels) == 1 and n == k else None),
+        Mistake("softmax を違う軸（axis=0）で取っています。確率はクラスの軸（axis=1）で合計 1 です。",
+                "Your softmax runs over the wrong axis (axis=0): each row's probabilities (axis=1) add up to 1.",
+                lambda c: (_softmax(z.T).T - t) / n if n > 1 else None),
+    ]
+
+
+def _softmax_ce_backward_error_hint(case, message):
+    return _one_hot_hint(case.args[1], "そのまま t として (softmax(z) − t) / N を計算します。",
+                         "use them as t directly in (softmax(z) − t) / N.")
+
+
+@_public
+def check_softmax_cross_entropy_backward(softmax_cross_entropy_backward, seed=None):
+    """Check ``softmax_cross_entropy_backward(z (N, K), labels (N,) int or (N, K) one-hot) -> (softmax(z) − t) / N``."""
+    _run_gradient("softmax_cross_entropy_backward", softmax_cross_entropy_backward, _softmax_ce_backward_cases(seed),
+                  lambda c: _softmax_ce_backward(*c.args), _softmax_ce_backward_mistakes,
+                  error_hint=_softmax_ce_backward_error_hint)
+
+
+# max_pool_backward(dout, x, size=2, stride=2) --------------------------------------------------
+
+# Ties in every window: any one maximum may take the window's gradient.
+TIES_IMAGE = np.array([[1, 3, 0, 0], [3, 2, 0, 0], [5, 5, -1, 2], [5, 1, 2, -3]], dtype=float)
+
+
+def _pool_windows(dout, size, stride):
+    """(i, j, rows, cols) of every pooling window."""
+    oh, ow = dout.shape[-2:]
+    return [(i, j, slice(i * stride, i * stride + size), slice(j * stride, j * stride + size)) for i in range(oh) for j in range(ow)]
+
+
+def _max_pool_backward(dout, x, size=2, stride=2, route="first", step=None, mode="add"):
+    """Each window's gradient to its first maximum (row by row), accumulated where windows overlap.
+
+    ``route``: "first", "all" (every tied maximum), "every" (every cell), "mean" (every cell / size²),
+    "one" (the mask without dout), "transposed" (row and column of the maximum swapped);
+    ``step``: where window (i, j) starts (the stride by default); ``mode`` "add", "set" (dx[r, c] = ...)
+    or "window" (dx[window] = ...).
+    """
+    dout, x = np.asarray(dout, dtype=np.float64), np.asarray(x, dtype=np.float64)
+    step = stride if step is None else step
+    dx = np.zeros(x.shape)
+    n_, c_ = x.shape[:2]
+    nn_, cc_ = np.indices((n_, c_))
+    for i, j, _, _ in _pool_windows(dout, size, stride):
+        rows, cols = slice(i * step, i * step + size), slice(j * step, j * step + size)
+        window = x[:, :, rows, cols]
+        g = (np.ones_like if route == "one" else np.asarray)(dout[:, :, i, j])[:, :, None, None]
+        if route in ("first", "one", "transposed"):
+            k = window.reshape(n_, c_, -1).argmax(axis=2)
+            u, v = np.divmod(k, window.shape[3]) if route != "transposed" else np.divmod(k, window.shape[2])[::-1]
+            part = np.zeros(window.shape)
+            part[nn_, cc_, u, v] = g[:, :, 0, 0]
+        elif route == "all":
+            part = (window == window.max(axis=(2, 3), keepdims=True)) * g
+        else:
+            part = np.broadcast_to(g / (size * size if route == "mean" else 1), window.shape).copy()
+        target = dx[:, :, rows, cols]
+        if mode == "add":
+            target += part
+        elif mode == "window":
+            target[...] = part
+        else:
+            target[part != 0] = part[part != 0]
+    return dx
+
+
+def _distinct(rng, shape):
+    """Distinct quarters: no ties anywhere, so the maximum of every window is unique."""
+    size = int(np.prod(shape))
+    return (rng.permutation(size).reshape(shape) - size // 2) / 4
+
+
+def _max_pool_backward_cases(seed):
+    rng = np.random.default_rng(64)
+    cases = [
+        Case("講義の例（2×2、ストライド 2）、上流の勾配 [[1, 2], [3, 4]]", "the lecture's example (2x2, stride 2), upstream gradient [[1, 2], [3, 4]]",
+             (np.array([[[[1.0, 2.0], [3.0, 4.0]]]]), POOL_IMAGE[None, None])),
+        Case("2 チャネル、上流の勾配にも負の値", "2 channels, negative upstream gradients too",
+             (_mixed(rng, (1, 2, 2, 2)), np.stack([WORKED_IMAGE, POOL_IMAGE])[None])),
+        Case("窓の中で最大値が同じ（どれか 1 つに勾配を送れば正解）", "equal maxima in a window (any one of them may take the gradient)",
+             (np.array([[[[1.0, -2.0], [3.0, 0.5]]]]), TIES_IMAGE[None, None])),
+        Case("バッチ N=2・3 チャネル・5×7（最後の行と列はどの窓にも入らない）",
+             "a batch of N=2, 3 channels, 5x7 (the last row and column fall in no window)",
+             (_mixed(rng, (2, 3, 2, 3)), _distinct(rng, (2, 3, 5, 7)))),
+        Case("窓 3×3、ストライド 2（窓が重なる）", "3x3 windows, stride 2 (overlapping)",
+             (_mixed(rng, (1, 2, 3, 2)), _distinct(rng, (1, 2, 7, 6))), {"size": 3, "stride": 2}),
+        Case("窓 2×2、ストライド 1（窓が重なる）", "2x2 windows, stride 1 (overlapping)",
+             (_mixed(rng, (2, 1, 3, 4)), _distinct(rng, (2, 1, 4, 5))), {"size": 2, "stride": 1}),
+    ]
+    if seed is not None:
+        rng = np.random.default_rng(seed)
+        combos = [(3, 3), (3, 1), (2, 2)] + [(int(rng.integers(1, 5)), int(rng.integers(1, 5))) for _ in range(2)]
+        for size, stride in combos:
+            n, c = (int(v) for v in rng.integers(1, 4, size=2))
+            h, w = (int(v) for v in rng.integers(size, size + 7, size=2))
+            oh, ow = (h - size) // stride + 1, (w - size) // stride + 1
+            cases.append(Case("ランダムな小数", "random floats",
+                              (rng.normal(size=(n, c, oh, ow)), rng.normal(size=(n, c, h, w))), {"size": size, "stride": stride}))
+        cases.append(Case("float32 の入力", "float32 input",
+                          (rng.normal(size=(2, 3, 3, 3)).astype(np.float32), rng.normal(size=(2, 3, 6, 6)).astype(np.float32))))
+    return cases
+
+
+def _pool_args(case):
+    dout, x = case.args
+    return dout, x, case.kwargs.get("size", 2), case.kwargs.get("stride", 2)
+
+
+def _max_pool_backward_mistakes(case):
+    dout, x, size, stride = _pool_args(case)
+    x64 = np.asarray(x, dtype=np.float64)
+    expected = _max_pool_backward(dout, x, size, stride)
+    ties = not np.allclose(_max_pool_backward(dout, x, size, stride, route="all"), expected)
+    return [
+        Mistake("窓のすべてのマスに勾配を送っています。最大プーリングでは、順伝播で最大だったマスだけが勾配を受け取ります（ほかは 0）。",
+                "You sent the gradient to every cell of the window: in max pooling only the cell that was the maximum in the forward pass receives it (the others get 0).",
+                lambda c: _max_pool_backward(dout, x, size, stride, route="every")),
+        Mistake(f"勾配を窓の大きさ {size * size} で割って全部のマスに配っています（平均プーリングの逆伝播）。最大プーリングでは最大値のマスにそのまま送ります。",
+                f"You spread the gradient over the window divided by its size {size * size}: that is average pooling's backward. Max pooling sends it, unchanged, to the maximum's cell.",
+                lambda c: _max_pool_backward(dout, x, size, stride, route="mean")),
+        Mistake("窓が重なるとき、勾配を上書きしています。同じマスが複数の窓の最大値なら、勾配を足し合わせます（dx[...] += ...）。",
+                "Where windows overlap you overwrite the gradient: a cell that is the maximum of several windows gets the sum of their gradients (dx[...] += ...).",
+                lambda c: _max_pool_backward(dout, x, size, stride, mode="set") if stride < size else None),
+        Mistake("窓が重なるとき、勾配を上書きしています（dx[窓] = ... で前の窓の勾配が消えます）。勾配は足し合わせます: dx[窓] += ...。",
+                "Where windows overlap you overwrite the gradient (dx[window] = ... erases what earlier windows put there): add it up, dx[window] += ....",
+                lambda c: _max_pool_backward(dout, x, size, stride, mode="window") if stride < size else None),
+        Mistake("同じ最大値が複数あるとき、そのすべてに勾配を送っています（マスク window == max）。勾配は 1 つのマスにだけ送ります（たとえば最初の最大値、np.argmax）。",
+                "Where several cells tie for the maximum you send the gradient to all of them (the mask window == max): send it to one cell only (for example the first maximum, np.argmax).",
+                lambda c: _max_pool_backward(dout, x, size, stride, route="all") if ties else None),
+        Mistake("上流の勾配 dout を掛けていません: 最大値のマスに 1 を入れています。送るのは dout の値です。",
+                "You did not use dout: the maximum's cell gets 1. It must get the upstream gradient dout[n, c, i, j].",
+                lambda c: _max_pool_backward(dout, x, size, stride, route="one")),
+        Mistake(f"ストライドが無視されています: 窓 (i, j) の左上は (i·{stride}, j·{stride}) です。",
+                f"The stride is ignored: window (i, j) starts at row i·{stride}, column j·{stride}.",
+                lambda c: _max_pool_backward(dout, x, size, stride, step=1) if stride != 1 else None),
+        Mistake("窓の中の最大値の位置で、行と列が入れ替わっています。np.argmax の番号 k は divmod(k, 窓の幅) で (行, 列) になります（np.unravel_index）。",
+                "Row and column of the maximum inside the window are swapped: np.argmax's index k is (row, column) = divmod(k, window width) (np.unravel_index).",
+                lambda c: _max_pool_backward(dout, x, size, stride, route="transposed") if size > 1 else None),
+    ] + ([] if x64.shape[0] < 2 else [
+        Mistake("バッチのすべての画像で最初の画像の最大値の位置を使っています。n についてもループしてください。",
+                "Every image uses the first image's maxima: loop over n as well.",
+                lambda c: _max_pool_backward(dout, np.broadcast_to(x64[:1], x64.shape), size, stride)),
+    ])
+
+
+def _max_pool_backward_accepts(case, part, got):
+    """Right too: each window's gradient on one of its maxima, where windows do not overlap (ties)."""
+    dout, x, size, stride = _pool_args(case)
+    x = np.asarray(x, dtype=np.float64)
+    if stride < size or got.shape != x.shape:
+        return False
+    scale = max(1.0, float(np.max(np.abs(dout))))
+    covered = np.zeros(x.shape, dtype=bool)
+    for i, j, rows, cols in _pool_windows(dout, size, stride):
+        window, g = x[:, :, rows, cols], got[:, :, rows, cols]
+        covered[:, :, rows, cols] = True
+        carries = np.abs(g) > ATOL * scale
+        at_maximum = window == window.max(axis=(2, 3), keepdims=True)
+        if np.any(carries & ~at_maximum) or np.any(carries.sum(axis=(2, 3)) > 1):
+            return False
+        if not np.allclose(g.sum(axis=(2, 3)), dout[:, :, i, j], rtol=RTOL, atol=ATOL * scale):
+            return False
+    return bool(np.all(np.abs(got[~covered]) <= ATOL * scale))
+
+
+@_public
+def check_max_pool_backward(max_pool_backward, seed=None):
+    """Check ``max_pool_backward(dout (N, C, OH, OW), x (N, C, H, W), size=2, stride=2) -> dx (N, C, H, W)``:
+    each window's gradient to its maximum (any one of tied maxima), summed where windows overlap."""
+    _run_gradient("max_pool_backward", max_pool_backward, _max_pool_backward_cases(seed),
+                  lambda c: _max_pool_backward(*_pool_args(c)), _max_pool_backward_mistakes, keywords=("size", "stride"),
+                  accept=_max_pool_backward_accepts)
+
+
+# conv_backward(dout, x, w, stride=1, pad=0) ----------------------------------------------------
+
+CONV_DOUT = np.array([[1.0, 2.0], [0.0, -1.0]])
+
+
+def _conv_backward(dout, x, w, stride=1, pad=0, step=None):
+    """(dx, dw, db) of out = x ⋆ w + b: every window's dout times the window (dw) and times w (dx).
+
+    ``step``: where window (i, j) starts (the stride by default); the padding is cut off dx.
+    """
+    dout, x, w = (np.asarray(a, dtype=np.float64) for a in (dout, x, w))
+    step = stride if step is None else step
+    xp = _pad(x, pad)
+    dxp = np.zeros(xp.shape)
+    dw = np.zeros(w.shape)
+    kh, kw = w.shape[-2:]
+    oh, ow = dout.shape[-2:]
+    for i in range(oh):
+        for j in range(ow):
+            rows, cols = slice(i * step, i * step + kh), slice(j * step, j * step + kw)
+            dw += np.einsum("nf,nchw->fchw", dout[:, :, i, j], xp[:, :, rows, cols])
+            dxp[:, :, rows, cols] += np.einsum("nf,fchw->nchw", dout[:, :, i, j], w)
+    h, wd = x.shape[-2:]
+    return dxp[:, :, pad:pad + h, pad:pad + wd], dw, dout.sum(axis=(0, 2, 3)), dxp
+
+
+def _conv_backward_cases(seed):
+    rng = np.random.default_rng(65)
+
+    def case(ja, en, n, c, f, h, w, kh, kw, stride=1, pad=0, random=None):
+        random = random or (lambda shape: _random_array(rng, shape))
+        oh, ow = (h + 2 * pad - kh) // stride + 1, (w + 2 * pad - kw) // stride + 1
+        kwargs = {} if (stride, pad) == (1, 0) else {"stride": stride, "pad": pad}
+        return Case(ja, en, (random((n, f, oh, ow)), random((n, c, h, w)), random((f, c, kh, kw))), kwargs)
+
+    cases = [
+        Case("講義の例: 4×4 の入力、3×3 のフィルタ、上流の勾配 [[1, 2], [0, −1]]",
+             "the lecture's example: 4x4 input, 3x3 kernel, upstream gradient [[1, 2], [0, -1]]",
+             (CONV_DOUT[None, None], WORKED_IMAGE[None, None], WORKED_KERNEL[None, None])),
+        case("3 チャネル・2 フィルタ", "3 channels, 2 filters", 1, 3, 2, 5, 5, 3, 3),
+        case("バッチ N=3、縦長の画像と横長のフィルタ", "a batch of N=3, a tall image and a wide kernel", 3, 2, 2, 5, 4, 2, 3),
+        case("ストライド 2", "stride 2", 1, 2, 2, 7, 7, 3, 3, stride=2),
+        case("パディング 1、バッチ N=2", "pad 1, a batch of N=2", 2, 1, 2, 4, 4, 3, 3, pad=1),
+        case("パディング 2 とストライド 3、バッチ N=2", "pad 2 and stride 3, a batch of N=2", 2, 2, 3, 8, 5, 2, 3, stride=3, pad=2),
+    ]
+    if seed is not None:
+        rng = np.random.default_rng(seed)
+        for _ in range(4):
+            n, c, f = (int(v) for v in rng.integers(1, 4, size=3))
+            kh, kw = (int(v) for v in rng.integers(1, 4, size=2))
+            h, w = (int(v) for v in rng.integers(4, 9, size=2))
+            cases.append(case("ランダムな小数", "random floats", n, c, f, h, w, kh, kw, int(rng.integers(1, 4)), int(rng.integers(0, 3)),
+                              random=lambda shape: rng.normal(size=shape)))
+        cases.append(case("float32 の入力", "float32 input", 2, 2, 2, 6, 6, 3, 3, 1, 1,
+                          random=lambda shape: rng.normal(size=shape).astype(np.float32)))
+    return cases
+
+
+def _conv_backward_mistakes(case):
+    dout, x, w = (np.asarray(a, dtype=np.float64) for a in case.args)
+    stride, pad = case.kwargs.get("stride", 1), case.kwargs.get("pad", 0)
+    dx, dw, db, dxp = _conv_backward(dout, x, w, stride, pad)
+    n, f = dout.shape[:2]
+    h, wd = x.shape[-2:]
+    oh, ow = dout.shape[-2:]
+    return [
+        _PartMistake("dx で使うフィルタの向きが違います: 入力の勾配は、dout を（フル）パディングして 180° 回したフィルタで相互相関したもの、つまり各窓に dout[n, f, i, j]·w[f] を足し戻したものです（順伝播で掛けたのと同じ w[f, c, u, v] の位置）。",
+                     "dx uses the kernel turned the wrong way: the input gradient is dout (fully padded) correlated with the kernel turned by 180°, that is, each window gets dout[n, f, i, j]·w[f] added back, every w[f, c, u, v] at the position it multiplied in the forward pass.",
+                     lambda c: _conv_backward(dout, x, w[..., ::-1, ::-1], stride, pad)[0], "dx"),
+        _PartMistake(f"dx でストライドが無視されています: 窓 (i, j) は入力の (i·{stride}, j·{stride}) から始まるので、勾配もそこへ足し戻します。",
+                     f"dx ignores the stride: window (i, j) starts at input row i·{stride}, column j·{stride}, so its gradient goes back there.",
+                     lambda c: _conv_backward(dout, x, w, stride, pad, step=1)[0] if stride > 1 else None, "dx"),
+        _PartMistake(f"dx からパディングを取り除いていません（形 {dxp.shape}）。パディングした入力の勾配から、縦横 pad = {pad} 個ずつ切り取って x と同じ形にします: dxp[:, :, pad:pad+H, pad:pad+W]。",
+                     f"The padding is not removed from dx (shape {dxp.shape}): cut pad = {pad} rows and columns off every side of the padded input's gradient so that dx has the shape of x, dxp[:, :, pad:pad+H, pad:pad+W].",
+                     lambda c: dxp if pad else None, "dx"),
+        _PartMistake("dx のパディングを片側から切り取っています（dxp[:, :, :H, :W]）。上下左右から pad 個ずつ取り除きます: dxp[:, :, pad:pad+H, pad:pad+W]。",
+                     "You cut the padding off one side of dx (dxp[:, :, :H, :W]): remove pad from every side, dxp[:, :, pad:pad+H, pad:pad+W].",
+                     lambda c: dxp[:, :, :h, :wd] if pad else None, "dx"),
+        _PartMistake("dx がフィルタについて足し合わされていません。入力の画素はすべてのフィルタで使われるので、すべての f の勾配を足します（最後のフィルタの分で上書きしていませんか？）。",
+                     "dx is not summed over the filters: every filter uses the input pixels, so the gradients of all f add up (did the last filter overwrite the others?).",
+                     lambda c: _conv_backward(dout[:, -1:], x, w[-1:], stride, pad)[0] if f > 1 else None, "dx"),
+        _PartMistake("dw がバッチについて足し合わされていません（最後の画像の分だけです）。重みはすべての画像で使われる（分岐）ので、N 枚分を足します。",
+                     "dw is not summed over the batch (only the last image counts): the weights are used by every image (a fork), so the N images' gradients add up.",
+                     lambda c: _conv_backward(dout[-1:], x[-1:], w, stride, pad)[1] if n > 1 else None, "dw"),
+        _PartMistake("dw がバッチについて足し合わされていません（最初の画像の分だけです）。重みはすべての画像で使われる（分岐）ので、N 枚分を足します。",
+                     "dw is not summed over the batch (only the first image counts): the weights are used by every image (a fork), so the N images' gradients add up.",
+                     lambda c: _conv_backward(dout[:1], x[:1], w, stride, pad)[1] if n > 1 else None, "dw"),
+        _PartMistake(f"dw を N = {n} で割っています。1/N は損失の逆伝播（dout）にもう入っています。",
+                     f"You divided dw by N = {n}: the 1/N is already inside dout (the loss's backward).",
+                     lambda c: dw / n if n > 1 else None, "dw"),
+        _PartMistake("dw が上下左右に反転しています。順伝播は相互相関なので、dw[f, c, u, v] = Σ dout[n, f, i, j]·x[n, c, i·s+u, j·s+v] です（フィルタは反転しません）。",
+                     "dw is flipped: the forward pass is a cross-correlation, so dw[f, c, u, v] = Σ dout[n, f, i, j]·x[n, c, i·s+u, j·s+v], no flipping.",
+                     lambda c: dw[..., ::-1, ::-1], "dw"),
+        _PartMistake(f"dw でストライドが無視されています: 窓 (i, j) の入力は (i·{stride}, j·{stride}) から始まります。",
+                     f"dw ignores the stride: window (i, j) reads the input from row i·{stride}, column j·{stride}.",
+                     lambda c: _conv_backward(dout, x, w, stride, pad, step=1)[1] if stride > 1 else None, "dw"),
+        _PartMistake("db が出力の位置 (i, j) について足し合わされていません（形 (F, OH, OW)）。バイアスは出力のすべての位置で使われるので、db = dout.sum(axis=(0, 2, 3))、形 (F,) です。",
+                     "db is missing the sum over the output positions (shape (F, OH, OW)): the bias is used at every position, so db = dout.sum(axis=(0, 2, 3)), shape (F,).",
+                     lambda c: dout.sum(axis=0), "db"),
+        _PartMistake("db がバッチについて足し合わされていません（形 (N, F)）。db = dout.sum(axis=(0, 2, 3))、形 (F,) です。",
+                     "db is not summed over the batch (shape (N, F)): db = dout.sum(axis=(0, 2, 3)), shape (F,).",
+                     lambda c: dout.sum(axis=(2, 3)), "db"),
+        _PartMistake("db が和ではなく平均です。db = dout.sum(axis=(0, 2, 3))。",
+                     "db is a mean, not a sum: db = dout.sum(axis=(0, 2, 3)).",
+                     lambda c: db / (oh * ow) if oh * ow > 1 else None, "db"),
+        _PartMistake("db の形が違います（keepdims=True）。b と同じ (F,) にしてください。",
+                     "db has the wrong shape (keepdims=True): give it the shape of b, (F,).",
+                     lambda c: db.reshape(1, f, 1, 1), "db"),
+        _PartMistake("db をフィルタについても足しています（1 つの数）。フィルタごとに 1 つ: db = dout.sum(axis=(0, 2, 3))、形 (F,)。",
+                     "db is summed over the filters too (a single number): one per filter, db = dout.sum(axis=(0, 2, 3)), shape (F,).",
+                     lambda c: np.array(db.sum()) if f > 1 else None, "db"),
+    ]
+
+
+@_public
+def check_conv_backward(conv_backward, seed=None):
+    """Check ``conv_backward(dout (N, F, OH, OW), x (N, C, H, W), w (F, C, KH, KW), stride=1, pad=0) -> (dx, dw, db)``."""
+    _run_gradient("conv_backward", conv_backward, _conv_backward_cases(seed),
+                  lambda c: _conv_backward(*c.args, **c.kwargs)[:3], _conv_backward_mistakes, parts=("dx", "dw", "db"),
+                  keywords=("stride", "pad"), error_hint=_with_shape_hints((
+                      "dout の形は (N, F, OH, OW) です。窓 (i, j) はパディングした入力の (i·stride, j·stride) から始まります。dx はパディングした入力について計算してから、パディングを切り取ります。",
+                      "dout has shape (N, F, OH, OW); window (i, j) starts at (i·stride, j·stride) of the padded input. Compute dx on the padded input, then cut the padding off.")))
+
+
+# numerical_gradient(f, x, h=1e-5) --------------------------------------------------------------
+
+# The functions handed to the student's numerical_gradient. Compiled here from source under a
+# name outside the package, so that calling them does not count as calling cnnlab.
+_FUNCTIONS_SOURCE = '''
+import numpy as np
+
+
+class Function:
+    """A scalar function of an array: what numerical_gradient differentiates."""
+
+    def __init__(self, text, value):
+        self.text, self.value = text, value
+
+    def __call__(self, x):
+        return float(self.value(np.asarray(x, dtype=np.float64)))
+
+    def __repr__(self):
+        return self.text
+
+
+def polynomial(c, d):
+    return lambda x: np.sum(c * x ** 3 + d * x)
+
+
+def squares(scale):
+    return lambda x: scale * np.sum(x ** 2)
+
+
+def network_loss(inputs, labels):
+    def loss(w):
+        s = inputs @ w
+        s = s - s.max(axis=1, keepdims=True)
+        log_p = s - np.log(np.exp(s).sum(axis=1, keepdims=True))
+        return -log_p[np.arange(len(labels)), labels].mean()
+    return loss
+'''
+_FUNCTIONS = {}
+exec(compile(_FUNCTIONS_SOURCE, "<the function f given to numerical_gradient>", "exec"), _FUNCTIONS)
+
+#: numerical_gradient is right when it is this close to the exact gradient: a centred difference
+#: with h = 1e-5 is within about 1e-10; a one-sided one is off by about h·f''/2, some 1e-5 here.
+NUMERICAL_RTOL = 1e-6
+
+
+def _polynomial(c, d, text):
+    """(f, its exact gradient) for f(x) = Σ c·x³ + d·x."""
+    return _FUNCTIONS["Function"](text, _FUNCTIONS["polynomial"](c, d)), lambda x: 3 * c * np.asarray(x, np.float64) ** 2 + d
+
+
+def _squares(scale, text):
+    """(f, its exact gradient) for f(x) = scale·Σ x²."""
+    return _FUNCTIONS["Function"](text, _FUNCTIONS["squares"](scale)), lambda x: 2 * scale * np.asarray(x, np.float64)
+
+
+def _network(inputs, labels, text):
+    """(f, its exact gradient) for the mean cross-entropy of softmax(inputs @ w) as a function of w."""
+    def gradient(w):
+        return inputs.T @ _softmax_ce_backward(inputs @ np.asarray(w, np.float64), labels)
+    return _FUNCTIONS["Function"](text, _FUNCTIONS["network_loss"](inputs, labels)), gradient
+
+
+def _numerical_gradient_cases(seed):
+    rng = np.random.default_rng(66)
+    cube = _polynomial(1.0, 0.0, "f(x) = sum(x**3)")
+    inputs, labels = _random_array(rng, (5, 3)), np.array([0, 3, 1, 2, 3])
+    specs = [
+        ("講義の例: f(x) = x²、x = 3 → 6", "the lecture's example: f(x) = x², x = 3 -> 6",
+         _squares(1.0, "f(x) = sum(x**2)"), np.array([3.0]), {}),
+        ("f(x) = Σ x³、x = (1, −2, 0.5, 0.1) → 3x² = (3, 12, 0.75, 0.03)", "f(x) = Σ x³, x = (1, -2, 0.5, 0.1) -> 3x² = (3, 12, 0.75, 0.03)",
+         cube, np.array([1.0, -2.0, 0.5, 0.1]), {}),
+        ("小さなネットワークの損失を重み w (3, 4) で微分", "a tiny network's loss, differentiated by its weights w (3, 4)",
+         _network(inputs, labels, "f(w) = mean cross-entropy of softmax(X @ w), X (5, 3), w (3, 4)"), rng.normal(size=(3, 4)), {}),
+        ("整数の x = (1, 2, 3)、f(x) = Σ x² / 4 → x / 2", "an int x = (1, 2, 3), f(x) = Σ x² / 4 -> x / 2",
+         _squares(0.25, "f(x) = sum(x**2) / 4"), np.array([1, 2, 3]), {}),
+        ("h = 1e-4 を指定、3 次元の x", "h = 1e-4 given, a 3-D x", cube, rng.normal(size=(2, 3, 2)) * 0.5, {"h": 1e-4}),
+    ]
+    if seed is not None:
+        rng = np.random.default_rng(seed)
+        for shape in [(int(rng.integers(2, 7)),), tuple(int(v) for v in rng.integers(1, 4, size=2)), tuple(int(v) for v in rng.integers(1, 3, size=4))]:
+            c, d = rng.normal(size=shape), rng.normal(size=shape)
+            specs.append(("ランダムな 3 次多項式", "a random cubic polynomial", _polynomial(c, d, "f(x) = sum(c * x**3 + d * x), random c, d"),
+                          rng.normal(size=shape), {}))
+        inputs, labels = rng.normal(size=(6, 4)), rng.integers(0, 3, size=6)
+        specs.append(("ランダムな小さなネットワーク", "a random tiny network",
+                      _network(inputs, labels, "f(w) = mean cross-entropy of softmax(X @ w), X (6, 4), w (4, 3)"), rng.normal(size=(4, 3)), {}))
+    cases = []
+    for ja, en, (f, gradient), x, kwargs in specs:
+        case = Case(ja, en, (f, x), kwargs)
+        case.gradient = gradient  # the exact gradient, for the expected answer
+        cases.append(case)
+    return cases
+
+
+def _differences(f, x, h, how):
+    """What a student's loop computes: ``how`` "centred", "forward", "no-restore-between" (f(x+h) − f(x)) / 2h,
+    "int" (x kept int: x[i] ± h rounded), "all" (every entry moved at once), "rows" (a whole row at once)."""
+    x = np.array(x) if how == "int" else np.array(x, dtype=np.float64)
+    if how == "all":
+        return np.full(x.shape, (f(x + h) - f(x - h)) / (2 * h))
+    grad = np.zeros(x.shape)
+    index = [(i,) for i in range(x.shape[0])] if how == "rows" else list(np.ndindex(x.shape))
+    for i in index:
+        old = np.copy(x[i])
+        x[i] = old + h
+        plus = f(x)
+        x[i] = old - h if how not in ("forward", "no-restore-between") else old
+        minus = f(x)
+        x[i] = old
+        grad[i] = (plus - minus) / (h if how == "forward" else 2 * h)
+    return grad
+
+
+def _numerical_gradient_mistakes(case):
+    f, x = case.args
+    h = case.kwargs.get("h", 1e-5)
+    centred = _differences(f, x, h, "centred")
+    return [
+        Mistake("片側の差分 (f(x+h) − f(x)) / h を使っています: 誤差が h に比例して残ります。中心差分 (f(x+h) − f(x−h)) / 2h を使ってください（誤差は h² に比例）。",
+                "You used a one-sided (forward) difference (f(x+h) − f(x)) / h: its error shrinks only like h. Use the centred difference (f(x+h) − f(x−h)) / 2h, whose error shrinks like h².",
+                lambda c: _differences(f, x, h, "forward")),
+        Mistake("h ではなく 2h で割ってください: 中心差分は (f(x+h) − f(x−h)) / (2h) です（x+h と x−h の間は 2h）。",
+                "Divide by 2h, not by h: the centred difference is (f(x+h) − f(x−h)) / (2h), since x+h and x−h are 2h apart.",
+                lambda c: 2 * centred),
+        Mistake("/ 2 * h は (… / 2) · h の意味になります。かっこを付けて / (2 * h) と書いてください。",
+                "/ 2 * h means (… / 2) · h: write / (2 * h) with the parentheses.",
+                lambda c: centred * h * h),
+        Mistake("h をすべての要素に一度に足しています: x + h はすべての要素を動かすので、得られるのは 1 つの数（方向微分）です。要素を 1 つずつ、x[i] だけを ±h 動かしてください。",
+                "You applied h to every element at once: x + h moves all the entries, which gives a single number (a directional derivative). Move one entry at a time, only x[i] by ±h.",
+                lambda c: _differences(f, x, h, "all") if np.size(x) > 1 else None),
+        Mistake("h を行全体に足しています（x[i] は 2 次元の x では 1 行です）。要素を 1 つずつ動かします: np.ndindex(x.shape) や np.nditer で、すべての添字を回ってください。",
+                "You moved a whole row at once (x[i] is a row of a 2-D x): move one element at a time, visiting every index with np.ndindex(x.shape) or np.nditer.",
+                lambda c: _differences(f, x, h, "rows") if np.ndim(x) >= 2 and np.shape(x)[1] > 1 else None),
+        Mistake("f(x−h) を x で計算しています: x[i] += h の後に x[i] −= h とすると x に戻るだけです。x − h にするには 2h 引くか、元の値 old を使って x[i] = old − h とします。",
+                "You evaluated f(x−h) at x: after x[i] += h, x[i] -= h only brings x back. Subtract 2h, or set x[i] = old − h from the saved old value.",
+                lambda c: _differences(f, x, h, "no-restore-between")),
+        Mistake("差の順番が逆です（符号が反対）: (f(x+h) − f(x−h)) / 2h です。",
+                "The difference is the wrong way round (the sign is flipped): (f(x+h) − f(x−h)) / 2h.", lambda c: -centred),
+        Mistake("x が整数の配列なので、x[i] + h が整数に丸められています。float のコピーを作ってから動かしてください: x = x.astype(float)（元の x は変えずに）。",
+                "x is an int array, so x[i] + h is rounded back to an int: work on a float copy, x = x.astype(float) (leaving the caller's x alone).",
+                lambda c: _differences(f, x, h, "int") if np.issubdtype(np.asarray(x).dtype, np.integer) else None),
+        Mistake("x が整数の配列なので、x[i] + h が整数に丸められています（勾配の配列も整数です）。float のコピーを作ってから動かしてください: x = x.astype(float)（元の x は変えずに）。",
+                "x is an int array, so x[i] + h is rounded back to an int (and so is your gradient array): work on a float copy, x = x.astype(float) (leaving the caller's x alone).",
+                lambda c: np.trunc(_differences(f, x, h, "int")) if np.issubdtype(np.asarray(x).dtype, np.integer) else None),
+    ]
+
+
+def _numerical_close(got, want):
+    scale = max(1.0, float(np.max(np.abs(want)))) if want.size else 1.0
+    return got.shape == want.shape and np.allclose(got, want, rtol=NUMERICAL_RTOL, atol=NUMERICAL_RTOL * 0.1 * scale)
+
+
+def _numerical_gradient_error_hint(case, message):
+    in_place = tr(ja="numerical_gradient が入力の配列を書き換えています", en="numerical_gradient modified its input array in place")
+    if in_place in message:
+        return " " + tr(
+            ja="numerical_gradient は計算の途中で x を動かしてかまいませんが、呼び出しが終わったとき x は元のままでなければなりません。各要素の 2 回の計算の後で、保存しておいた元の値に戻してください（old = x[i] … x[i] = old）。x[i] += h の後に x[i] −= h とする戻し方は、浮動小数点の丸めでぴったり元に戻らないことがあります。",
+            en="numerical_gradient may move x while it computes, but when it returns x must be as it was: after the two evaluations of each entry, put x[i] back to its saved old value (old = x[i] … x[i] = old). x is not restored otherwise; undoing x[i] += h with x[i] -= h does not always give the same float back (rounding).")
+    if "IndexError" in message or "index" in message:
+        return " " + tr(ja="x はどんな形でもかまいません: np.ndindex(x.shape) や np.nditer(x, flags=['multi_index']) で、すべての要素の添字を回ってください。",
+                        en="x may have any shape: visit the index of every element with np.ndindex(x.shape) or np.nditer(x, flags=['multi_index']).")
+    return ""
+
+
+@_public
+def check_numerical_gradient(numerical_gradient, seed=None):
+    """Check ``numerical_gradient(f, x, h=1e-5)`` against exact gradients of known functions f:
+    centred differences for every element of x, and x left as it was."""
+    _run_gradient("numerical_gradient", numerical_gradient, _numerical_gradient_cases(seed),
+                  lambda c: c.gradient(c.args[1]), _numerical_gradient_mistakes, keywords=("h",), close=_numerical_close,
+                  error_hint=_numerical_gradient_error_hint)
 
 
 class _Sealed(types.ModuleType):

@@ -605,6 +605,269 @@ def conv_forward(x, w, b, stride=1, pad=0):
 
 
 # ---------------------------------------------------------------------------------------------
+# 03_im2col: im2col, conv_forward_im2col
+
+IM2COL = [
+    right("im2col", "np.pad and loops over the windows", """
+def im2col(x, kh, kw, stride=1, pad=0):
+    N, C, H, W = x.shape
+    xp = np.pad(x, ((0, 0), (0, 0), (pad, pad), (pad, pad)))
+    OH = (H + 2 * pad - kh) // stride + 1
+    OW = (W + 2 * pad - kw) // stride + 1
+    col = np.zeros((N * OH * OW, C * kh * kw))
+    row = 0
+    for n in range(N):
+        for i in range(OH):
+            for j in range(OW):
+                col[row] = xp[n, :, i * stride:i * stride + kh, j * stride:j * stride + kw].ravel()
+                row += 1
+    return col
+"""),
+    right("im2col", "loops over the kernel offsets (the ゼロから作る version)", """
+def im2col(x, kh, kw, stride=1, pad=0):
+    N, C, H, W = x.shape
+    OH = (H + 2 * pad - kh) // stride + 1
+    OW = (W + 2 * pad - kw) // stride + 1
+    img = np.pad(x, [(0, 0), (0, 0), (pad, pad), (pad, pad)], "constant")
+    col = np.zeros((N, C, kh, kw, OH, OW))
+    for y in range(kh):
+        y_max = y + stride * OH
+        for x_ in range(kw):
+            x_max = x_ + stride * OW
+            col[:, :, y, x_, :, :] = img[:, :, y:y_max:stride, x_:x_max:stride]
+    return col.transpose(0, 4, 5, 1, 2, 3).reshape(N * OH * OW, -1)
+"""),
+    right("im2col", "sliding_window_view + transpose + reshape", """
+def im2col(x, kh, kw, stride=1, pad=0):
+    xp = np.pad(x, ((0, 0), (0, 0), (pad, pad), (pad, pad)))
+    win = np.lib.stride_tricks.sliding_window_view(xp, (kh, kw), axis=(2, 3))[:, :, ::stride, ::stride]
+    N, C, OH, OW = win.shape[:4]
+    return win.transpose(0, 2, 3, 1, 4, 5).reshape(N * OH * OW, C * kh * kw)
+"""),
+    right("im2col", "manual padding, one loop per output position over the whole batch", """
+def im2col(x, kh, kw, stride=1, pad=0):
+    N, C, H, W = x.shape
+    xp = np.zeros((N, C, H + 2 * pad, W + 2 * pad))
+    xp[:, :, pad:pad + H, pad:pad + W] = x
+    OH = (H + 2 * pad - kh) // stride + 1
+    OW = (W + 2 * pad - kw) // stride + 1
+    cols = np.empty((N, OH, OW, C * kh * kw))
+    for i in range(OH):
+        for j in range(OW):
+            cols[:, i, j, :] = xp[:, :, i * stride:i * stride + kh, j * stride:j * stride + kw].reshape(N, -1)
+    return cols.reshape(-1, C * kh * kw)
+"""),
+    right("im2col", "float32 result, list of windows stacked", """
+def im2col(x, kh, kw, stride=1, pad=0):
+    N, C, H, W = x.shape
+    xp = np.pad(x.astype(np.float32), ((0, 0), (0, 0), (pad, pad), (pad, pad)))
+    OH = (H + 2 * pad - kh) // stride + 1
+    OW = (W + 2 * pad - kw) // stride + 1
+    rows = [xp[n, :, i * stride:i * stride + kh, j * stride:j * stride + kw].reshape(-1)
+            for n in range(N) for i in range(OH) for j in range(OW)]
+    return np.stack(rows).astype(np.float32)
+"""),
+    wrong("im2col", "columns ordered (kh, kw, c)", """
+def im2col(x, kh, kw, stride=1, pad=0):
+    xp = np.pad(x, ((0, 0), (0, 0), (pad, pad), (pad, pad)))
+    win = np.lib.stride_tricks.sliding_window_view(xp, (kh, kw), axis=(2, 3))[:, :, ::stride, ::stride]
+    N, C, OH, OW = win.shape[:4]
+    return win.transpose(0, 2, 3, 4, 5, 1).reshape(N * OH * OW, -1)
+""", "columns are ordered (kh, kw, c)", "(kh, kw, c)"),
+    wrong("im2col", "rows ordered (oh, ow, n): the batch loop innermost", """
+def im2col(x, kh, kw, stride=1, pad=0):
+    N, C, H, W = x.shape
+    xp = np.pad(x, ((0, 0), (0, 0), (pad, pad), (pad, pad)))
+    OH = (H + 2 * pad - kh) // stride + 1
+    OW = (W + 2 * pad - kw) // stride + 1
+    rows = []
+    for i in range(OH):
+        for j in range(OW):
+            for n in range(N):
+                rows.append(xp[n, :, i * stride:i * stride + kh, j * stride:j * stride + kw].ravel())
+    return np.array(rows)
+""", "rows are ordered (oh, ow, n)", "(oh, ow, n)"),
+    wrong("im2col", "reshape without transpose (ゼロから作る version)", """
+def im2col(x, kh, kw, stride=1, pad=0):
+    N, C, H, W = x.shape
+    OH = (H + 2 * pad - kh) // stride + 1
+    OW = (W + 2 * pad - kw) // stride + 1
+    img = np.pad(x, [(0, 0), (0, 0), (pad, pad), (pad, pad)])
+    col = np.zeros((N, C, kh, kw, OH, OW))
+    for y in range(kh):
+        for x_ in range(kw):
+            col[:, :, y, x_, :, :] = img[:, :, y:y + stride * OH:stride, x_:x_ + stride * OW:stride]
+    return col.reshape(N * OH * OW, -1)
+""", "reshape without transpose", "transpose をせずに reshape"),
+    wrong("im2col", "transposed result (C*KH*KW, N*OH*OW)", """
+def im2col(x, kh, kw, stride=1, pad=0):
+    xp = np.pad(x, ((0, 0), (0, 0), (pad, pad), (pad, pad)))
+    win = np.lib.stride_tricks.sliding_window_view(xp, (kh, kw), axis=(2, 3))[:, :, ::stride, ::stride]
+    N, C, OH, OW = win.shape[:4]
+    return win.transpose(1, 4, 5, 0, 2, 3).reshape(C * kh * kw, N * OH * OW)
+""", "Your result is transposed", "転置されています"),
+    wrong("im2col", "stride ignored", """
+def im2col(x, kh, kw, stride=1, pad=0):
+    N, C, H, W = x.shape
+    xp = np.pad(x, ((0, 0), (0, 0), (pad, pad), (pad, pad)))
+    OH = H + 2 * pad - kh + 1
+    OW = W + 2 * pad - kw + 1
+    col = np.zeros((N * OH * OW, C * kh * kw))
+    row = 0
+    for n in range(N):
+        for i in range(OH):
+            for j in range(OW):
+                col[row] = xp[n, :, i:i + kh, j:j + kw].ravel()
+                row += 1
+    return col
+""", "stride is ignored", "ストライドが無視"),
+    wrong("im2col", "padding ignored", """
+def im2col(x, kh, kw, stride=1, pad=0):
+    win = np.lib.stride_tricks.sliding_window_view(x, (kh, kw), axis=(2, 3))[:, :, ::stride, ::stride]
+    N, C, OH, OW = win.shape[:4]
+    return win.transpose(0, 2, 3, 1, 4, 5).reshape(N * OH * OW, C * kh * kw)
+""", "padding is ignored", "パディングが無視"),
+    wrong("im2col", "pads the batch and channel axes too", """
+def im2col(x, kh, kw, stride=1, pad=0):
+    xp = np.pad(x, pad)
+    win = np.lib.stride_tricks.sliding_window_view(xp, (kh, kw), axis=(2, 3))[:, :, ::stride, ::stride]
+    N, C, OH, OW = win.shape[:4]
+    return win.transpose(0, 2, 3, 1, 4, 5).reshape(N * OH * OW, C * kh * kw)
+""", "padded the batch and channel axes", "バッチやチャネルの軸まで"),
+    wrong("im2col", "off by one: OH without the +1", """
+def im2col(x, kh, kw, stride=1, pad=0):
+    N, C, H, W = x.shape
+    xp = np.pad(x, ((0, 0), (0, 0), (pad, pad), (pad, pad)))
+    OH = (H + 2 * pad - kh) // stride
+    OW = (W + 2 * pad - kw) // stride
+    cols = np.empty((N, OH, OW, C * kh * kw))
+    for i in range(OH):
+        for j in range(OW):
+            cols[:, i, j, :] = xp[:, :, i * stride:i * stride + kh, j * stride:j * stride + kw].reshape(N, -1)
+    return cols.reshape(-1, C * kh * kw)
+""", "off by one", "1 小さく"),
+    wrong("im2col", "zeroes the border of x in place instead of padding", """
+def im2col(x, kh, kw, stride=1, pad=0):
+    if pad:
+        x[:, :, :pad, :] = 0
+        x[:, :, -pad:, :] = 0
+        x[:, :, :, :pad] = 0
+        x[:, :, :, -pad:] = 0
+    win = np.lib.stride_tricks.sliding_window_view(x, (kh, kw), axis=(2, 3))[:, :, ::stride, ::stride]
+    N, C, OH, OW = win.shape[:4]
+    return win.transpose(0, 2, 3, 1, 4, 5).reshape(N * OH * OW, C * kh * kw)
+""", "modified its input array in place", "書き換えて"),
+    wrong("im2col", "returns a list of rows", """
+def im2col(x, kh, kw, stride=1, pad=0):
+    N, C, H, W = x.shape
+    xp = np.pad(x, ((0, 0), (0, 0), (pad, pad), (pad, pad)))
+    OH = (H + 2 * pad - kh) // stride + 1
+    OW = (W + 2 * pad - kw) // stride + 1
+    return [list(xp[n, :, i * stride:i * stride + kh, j * stride:j * stride + kw].ravel())
+            for n in range(N) for i in range(OH) for j in range(OW)]
+""", "must return a NumPy array, not list", "NumPy 配列を返して"),
+    wrong("im2col", "NotImplementedError left in place", """
+def im2col(x, kh, kw, stride=1, pad=0):
+    # YOUR CODE HERE / ここにコードを書く
+    raise NotImplementedError()
+""", "not implemented yet", "まだ実装されていません"),
+    wrong("im2col", "calls cnnlab.nn.im2col", """
+from cnnlab.nn import im2col as library_im2col
+
+def im2col(x, kh, kw, stride=1, pad=0):
+    return library_im2col(x, kh, kw, stride=stride, pad=pad)
+""", "calls cnnlab (cnnlab.nn.im2col)", "cnnlab の関数"),
+]
+
+# conv_forward_im2col uses the student's own im2col from the cell above. Every answer here
+# repeats one (right unless said otherwise), so that it stands alone: in the graded notebook of
+# the corpus the im2col cell holds another answer of the same row, which may be a wrong one.
+_OWN_IM2COL = """
+def im2col(x, kh, kw, stride=1, pad=0):
+    N, C, H, W = x.shape
+    OH = (H + 2 * pad - kh) // stride + 1
+    OW = (W + 2 * pad - kw) // stride + 1
+    img = np.pad(x, [(0, 0), (0, 0), (pad, pad), (pad, pad)])
+    col = np.zeros((N, C, kh, kw, OH, OW))
+    for y in range(kh):
+        for x_ in range(kw):
+            col[:, :, y, x_, :, :] = img[:, :, y:y + stride * OH:stride, x_:x_ + stride * OW:stride]
+    return col.transpose(0, 4, 5, 1, 2, 3).reshape(N * OH * OW, -1)
+"""
+
+_IM2COL_KH_KW_C = """
+def im2col(x, kh, kw, stride=1, pad=0):
+    xp = np.pad(x, ((0, 0), (0, 0), (pad, pad), (pad, pad)))
+    win = np.lib.stride_tricks.sliding_window_view(xp, (kh, kw), axis=(2, 3))[:, :, ::stride, ::stride]
+    N, C, OH, OW = win.shape[:4]
+    return win.transpose(0, 2, 3, 4, 5, 1).reshape(N * OH * OW, -1)
+"""
+
+_CONV_IM2COL = """
+def conv_forward_im2col(x, w, b, stride=1, pad=0):
+    N, C, H, W = x.shape
+    F, _, KH, KW = w.shape
+    OH = (H + 2 * pad - KH) // stride + 1
+    OW = (W + 2 * pad - KW) // stride + 1
+    col = im2col(x, KH, KW, {im2col_args})
+    {product}
+    return {result}
+"""
+
+
+def _conv_im2col(im2col_source=_OWN_IM2COL, im2col_args="stride=stride, pad=pad",
+                 product="out = col @ w.reshape(F, -1).T + b", result="out.reshape(N, OH, OW, F).transpose(0, 3, 1, 2)"):
+    return im2col_source + _CONV_IM2COL.format(im2col_args=im2col_args, product=product, result=result)
+
+
+CONV_FORWARD_IM2COL = [
+    right("conv_forward_im2col", "im2col, one matrix product, reshape then transpose", _conv_im2col()),
+    right("conv_forward_im2col", "einsum instead of @", _conv_im2col(
+        product='out = np.einsum("rk,fk->rf", col, w.reshape(F, -1)) + b')),
+    right("conv_forward_im2col", "tensordot, loop-based im2col of its own", """
+def im2col(x, kh, kw, stride=1, pad=0):
+    N, C, H, W = x.shape
+    xp = np.pad(x, ((0, 0), (0, 0), (pad, pad), (pad, pad)))
+    OH = (H + 2 * pad - kh) // stride + 1
+    OW = (W + 2 * pad - kw) // stride + 1
+    return np.array([xp[n, :, i * stride:i * stride + kh, j * stride:j * stride + kw].ravel()
+                     for n in range(N) for i in range(OH) for j in range(OW)])
+""" + _CONV_IM2COL.format(im2col_args="stride, pad", product="out = np.tensordot(col, w.reshape(F, -1), axes=([1], [1])) + b",
+                          result="out.reshape(N, OH, OW, F).transpose(0, 3, 1, 2)")),
+    right("conv_forward_im2col", "float32 throughout", _conv_im2col(
+        product="out = col.astype(np.float32) @ w.reshape(F, -1).T.astype(np.float32) + b.astype(np.float32)")),
+    right("conv_forward_im2col", "filters on the left: (F, CKK) @ col.T", _conv_im2col(
+        product="out = w.reshape(F, -1) @ col.T + b[:, None]", result="out.reshape(F, N, OH, OW).transpose(1, 0, 2, 3)")),
+    wrong("conv_forward_im2col", "reshape without transpose", _conv_im2col(result="out.reshape(N, F, OH, OW)"),
+          "reshape without transpose", "transpose をせずに reshape"),
+    wrong("conv_forward_im2col", "filters reshaped with w.reshape(-1, F)", _conv_im2col(product="out = col @ w.reshape(-1, F) + b"),
+          "w.reshape(-1, F) scrambles", "w.reshape(-1, F) はフィルタの値を混ぜて"),
+    wrong("conv_forward_im2col", "output left as (N, OH, OW, F)", _conv_im2col(result="out.reshape(N, OH, OW, F)"),
+          "Your output axes are (N, OH, OW, F)", "(N, OH, OW, F) のまま"),
+    wrong("conv_forward_im2col", "bias missing", _conv_im2col(product="out = col @ w.reshape(F, -1).T"),
+          "bias is missing", "バイアスが足されていません"),
+    wrong("conv_forward_im2col", "one product per channel, bias added in each", _conv_im2col(product="""out = np.zeros((N * OH * OW, F))
+    k = KH * KW
+    for c in range(C):
+        out += col[:, c * k:(c + 1) * k] @ w[:, c].reshape(F, -1).T + b"""),
+          "added once per channel", "チャネルごと"),
+    wrong("conv_forward_im2col", "stride not passed to im2col (nor used in OH)", _OWN_IM2COL + _conv_im2col(
+        im2col_source="", im2col_args="pad=pad").replace("// stride + 1", "+ 1"), "stride is ignored", "ストライドが無視"),
+    wrong("conv_forward_im2col", "pad not passed to im2col", _conv_im2col(im2col_args="stride=stride"),
+          "pass stride and pad to im2col", "stride と pad を渡し"),
+    wrong("conv_forward_im2col", "flipped kernel", _conv_im2col(product="out = col @ w[:, :, ::-1, ::-1].reshape(F, -1).T + b"),
+          "kernel is flipped", "反転"),
+    wrong("conv_forward_im2col", "own im2col with (kh, kw, c) columns against w.reshape(F, -1)", _conv_im2col(_IM2COL_KH_KW_C),
+          "columns of your im2col are not in the order", "im2col の列の順番"),
+    wrong("conv_forward_im2col", "calls cnnlab.nn.im2col", "from cnnlab.nn import im2col\n" + _conv_im2col(im2col_source=""),
+          "calls cnnlab (cnnlab.nn.im2col)", "cnnlab の関数"),
+    wrong("conv_forward_im2col", "returns the (N*OH*OW, F) table", _conv_im2col(result="out"),
+          "as it is", "そのまま返して"),
+    wrong("conv_forward_im2col", "transposed product reshaped to (N, F, OH, OW)", _conv_im2col(result="out.T.reshape(N, F, OH, OW)"),
+          "reshape without transpose", "reshape without transpose"),
+]
+
+# ---------------------------------------------------------------------------------------------
 # 04_pooling: max_pool_forward, avg_pool_forward
 
 _POOL_LOOPS = """
@@ -971,9 +1234,632 @@ def cross_entropy(probs, labels):
 """, "You used log2", "log2"),
 ]
 
+# ---------------------------------------------------------------------------------------------
+# 06_backprop: relu_backward, affine_forward, affine_backward, softmax_cross_entropy_backward,
+# max_pool_backward, conv_backward, numerical_gradient
+
+RELU_BACKWARD = [
+    right("relu_backward", "dout times the mask x > 0", """
+def relu_backward(dout, x):
+    return dout * (x > 0)
+"""),
+    right("relu_backward", "copy, then zero where x <= 0 (the ゼロから作る version)", """
+def relu_backward(dout, x):
+    mask = (x <= 0)
+    dx = dout.copy()
+    dx[mask] = 0
+    return dx
+"""),
+    right("relu_backward", "np.where", """
+def relu_backward(dout, x):
+    return np.where(x > 0, dout, 0.0)
+"""),
+    right("relu_backward", "a loop over the flattened entries", """
+def relu_backward(dout, x):
+    flat_x, flat_d = x.ravel(), dout.ravel()
+    dx = np.zeros(flat_x.size)
+    for i in range(flat_x.size):
+        if flat_x[i] > 0:
+            dx[i] = flat_d[i]
+    return dx.reshape(x.shape)
+"""),
+    right("relu_backward", "float32 result", """
+def relu_backward(dout, x):
+    return (dout * (x > 0)).astype(np.float32)
+"""),
+    wrong("relu_backward", "gradient passed everywhere", """
+def relu_backward(dout, x):
+    return dout.copy()
+""", "passed where x < 0", "x < 0 のところにも"),
+    wrong("relu_backward", "mask made from dout", """
+def relu_backward(dout, x):
+    return dout * (dout > 0)
+""", "mask comes from dout", "dout から作って"),
+    wrong("relu_backward", "the mask without dout", """
+def relu_backward(dout, x):
+    return (x > 0).astype(float)
+""", "without multiplying by dout", "dout を掛けてください"),
+    wrong("relu_backward", "x >= 0 lets the gradient through at 0", """
+def relu_backward(dout, x):
+    return dout * (x >= 0)
+""", "where x = 0", "x = 0 のところ"),
+    wrong("relu_backward", "modifies dout in place", """
+def relu_backward(dout, x):
+    dout[x <= 0] = 0
+    return dout
+""", "modified its input array in place", "書き換えて"),
+    wrong("relu_backward", "times relu(x) instead of the mask", """
+def relu_backward(dout, x):
+    return dout * np.maximum(x, 0)
+""", "multiplied dout by relu(x)", "relu(x)（順伝播の出力）"),
+]
+
+AFFINE_FORWARD = [
+    right("affine_forward", "x @ w + b", """
+def affine_forward(x, w, b):
+    return x @ w + b
+"""),
+    right("affine_forward", "np.dot (the ゼロから作る version, x flattened first)", """
+def affine_forward(x, w, b):
+    x = x.reshape(x.shape[0], -1)
+    return np.dot(x, w) + b
+"""),
+    right("affine_forward", "einsum", """
+def affine_forward(x, w, b):
+    return np.einsum("nd,dm->nm", x, w) + b[None, :]
+"""),
+    right("affine_forward", "three loops", """
+def affine_forward(x, w, b):
+    N, D = x.shape
+    M = w.shape[1]
+    out = np.zeros((N, M))
+    for n in range(N):
+        for m in range(M):
+            total = b[m]
+            for d in range(D):
+                total += x[n, d] * w[d, m]
+            out[n, m] = total
+    return out
+"""),
+    right("affine_forward", "float32 result", """
+def affine_forward(x, w, b):
+    return (x @ w + b).astype(np.float32)
+"""),
+    wrong("affine_forward", "bias forgotten", """
+def affine_forward(x, w, b):
+    return x @ w
+""", "The bias is missing", "バイアス b が足されていません"),
+    wrong("affine_forward", "w.T @ x.T: the output transposed", """
+def affine_forward(x, w, b):
+    return w.T @ x.T + b[:, None]
+""", "output is transposed", "転置されています"),
+    wrong("affine_forward", "bias subtracted", """
+def affine_forward(x, w, b):
+    return x @ w - b
+""", "subtracted the bias", "バイアスを引いています"),
+    wrong("affine_forward", "bias added down the rows", """
+def affine_forward(x, w, b):
+    return x @ w + b[:, None]
+""", "down the rows", "行ごとに足して"),
+]
+
+AFFINE_BACKWARD = [
+    right("affine_backward", "the three products", """
+def affine_backward(dout, x, w):
+    dx = dout @ w.T
+    dw = x.T @ dout
+    db = dout.sum(axis=0)
+    return dx, dw, db
+"""),
+    right("affine_backward", "np.dot and np.sum (the ゼロから作る version), as a list", """
+def affine_backward(dout, x, w):
+    dx = np.dot(dout, w.T)
+    dw = np.dot(x.T, dout)
+    db = np.sum(dout, axis=0)
+    return [dx, dw, db]
+"""),
+    right("affine_backward", "einsum", """
+def affine_backward(dout, x, w):
+    return (np.einsum("nm,dm->nd", dout, w), np.einsum("nd,nm->dm", x, dout), np.einsum("nm->m", dout))
+"""),
+    right("affine_backward", "a loop over the batch, outer products", """
+def affine_backward(dout, x, w):
+    dx = np.zeros(x.shape)
+    dw = np.zeros(w.shape)
+    db = np.zeros(w.shape[1])
+    for n in range(x.shape[0]):
+        dx[n] = w @ dout[n]
+        dw += np.outer(x[n], dout[n])
+        db += dout[n]
+    return dx, dw, db
+"""),
+    right("affine_backward", "float32 results", """
+def affine_backward(dout, x, w):
+    f = np.float32
+    return (dout @ w.T).astype(f), (x.T @ dout).astype(f), dout.sum(axis=0).astype(f)
+"""),
+    wrong("affine_backward", "dw = x @ dout (x not transposed)", """
+def affine_backward(dout, x, w):
+    return dout @ w.T, x @ dout, dout.sum(axis=0)
+""", "dw needs x transposed", "dw で x を転置していません"),
+    wrong("affine_backward", "db not summed over the batch", """
+def affine_backward(dout, x, w):
+    return dout @ w.T, x.T @ dout, dout
+""", "db is not summed over the batch", "db がバッチについて足し合わされていません"),
+    wrong("affine_backward", "dx = dout @ w (w not transposed)", """
+def affine_backward(dout, x, w):
+    return dout @ w, x.T @ dout, dout.sum(axis=0)
+""", "dx needs w transposed", "dx で w を転置していません"),
+    wrong("affine_backward", "dw = dout.T @ x (transposed)", """
+def affine_backward(dout, x, w):
+    return dout @ w.T, dout.T @ x, dout.sum(axis=0)
+""", "dw is transposed", "dw が転置されています"),
+    wrong("affine_backward", "dw divided by N", """
+def affine_backward(dout, x, w):
+    N = x.shape[0]
+    return dout @ w.T, x.T @ dout / N, dout.sum(axis=0)
+""", "You divided dw by N", "dw を N ="),
+    wrong("affine_backward", "returned as (dw, dx, db)", """
+def affine_backward(dout, x, w):
+    return x.T @ dout, dout @ w.T, dout.sum(axis=0)
+""", "wrong order", "順番が違います"),
+    wrong("affine_backward", "db with keepdims", """
+def affine_backward(dout, x, w):
+    return dout @ w.T, x.T @ dout, dout.sum(axis=0, keepdims=True)
+""", "db has shape (1, M)", "(1, M)"),
+]
+
+SOFTMAX_CROSS_ENTROPY_BACKWARD = [
+    right("softmax_cross_entropy_backward", "one-hot via np.eye", """
+def softmax_cross_entropy_backward(z, labels):
+    N, K = z.shape
+    t = labels if labels.ndim == 2 else np.eye(K)[labels]
+    e = np.exp(z - z.max(axis=1, keepdims=True))
+    y = e / e.sum(axis=1, keepdims=True)
+    return (y - t) / N
+"""),
+    right("softmax_cross_entropy_backward", "subtract 1 at the true class (the ゼロから作る version)", """
+def softmax_cross_entropy_backward(z, labels):
+    if labels.ndim == 2:
+        labels = labels.argmax(axis=1)
+    N = z.shape[0]
+    y = np.exp(z - np.max(z, axis=1, keepdims=True))
+    y /= np.sum(y, axis=1, keepdims=True)
+    dz = y.copy()
+    dz[np.arange(N), labels] -= 1
+    return dz / N
+"""),
+    right("softmax_cross_entropy_backward", "a loop over the rows", """
+def softmax_cross_entropy_backward(z, labels):
+    N, K = z.shape
+    dz = np.zeros((N, K))
+    for n in range(N):
+        e = np.exp(z[n] - z[n].max())
+        dz[n] = e / e.sum()
+        k = int(np.argmax(labels[n])) if labels.ndim == 2 else int(labels[n])
+        dz[n, k] -= 1
+    return dz / N
+"""),
+    right("softmax_cross_entropy_backward", "log-sum-exp", """
+def softmax_cross_entropy_backward(z, labels):
+    N, K = z.shape
+    m = z.max(axis=1, keepdims=True)
+    log_y = z - m - np.log(np.exp(z - m).sum(axis=1, keepdims=True))
+    t = np.eye(K)[labels] if labels.ndim == 1 else labels
+    return (np.exp(log_y) - t) / N
+"""),
+    right("softmax_cross_entropy_backward", "float32 result", """
+def softmax_cross_entropy_backward(z, labels):
+    z = z.astype(np.float32)
+    N, K = z.shape
+    t = (labels if labels.ndim == 2 else np.eye(K)[labels]).astype(np.float32)
+    e = np.exp(z - z.max(axis=1, keepdims=True))
+    return ((e / e.sum(axis=1, keepdims=True) - t) / N).astype(np.float32)
+"""),
+    wrong("softmax_cross_entropy_backward", "not divided by N", """
+def softmax_cross_entropy_backward(z, labels):
+    N, K = z.shape
+    t = labels if labels.ndim == 2 else np.eye(K)[labels]
+    e = np.exp(z - z.max(axis=1, keepdims=True))
+    return e / e.sum(axis=1, keepdims=True) - t
+""", "did not divide by N", "で割っていません"),
+    wrong("softmax_cross_entropy_backward", "sign flipped (t - y)", """
+def softmax_cross_entropy_backward(z, labels):
+    N, K = z.shape
+    t = labels if labels.ndim == 2 else np.eye(K)[labels]
+    e = np.exp(z - z.max(axis=1, keepdims=True))
+    return (t - e / e.sum(axis=1, keepdims=True)) / N
+""", "sign is flipped", "符号が逆"),
+    wrong("softmax_cross_entropy_backward", "no maximum subtracted (overflows)", """
+def softmax_cross_entropy_backward(z, labels):
+    N, K = z.shape
+    t = labels if labels.ndim == 2 else np.eye(K)[labels]
+    e = np.exp(z)
+    return (e / e.sum(axis=1, keepdims=True) - t) / N
+""", "overflows for large logits", "オーバーフロー"),
+    wrong("softmax_cross_entropy_backward", "one-hot labels not handled", """
+def softmax_cross_entropy_backward(z, labels):
+    N = z.shape[0]
+    e = np.exp(z - z.max(axis=1, keepdims=True))
+    dz = e / e.sum(axis=1, keepdims=True)
+    dz[np.arange(N), labels] -= 1
+    return dz / N
+""", "Labels may also come one-hot", "one-hot (N, K) で来ることもあります"),
+    wrong("softmax_cross_entropy_backward", "logits used as probabilities", """
+def softmax_cross_entropy_backward(z, labels):
+    N, K = z.shape
+    t = labels if labels.ndim == 2 else np.eye(K)[labels]
+    return (z - t) / N
+""", "skipped the softmax", "softmax を通していません"),
+    wrong("softmax_cross_entropy_backward", "y[:, labels] picks columns", """
+def softmax_cross_entropy_backward(z, labels):
+    if labels.ndim == 2:
+        labels = labels.argmax(axis=1)
+    e = np.exp(z - z.max(axis=1, keepdims=True))
+    dz = e / e.sum(axis=1, keepdims=True)
+    dz[:, labels] -= 1
+    return dz / z.shape[0]
+""", "picks whole columns", "列全体"),
+    wrong("softmax_cross_entropy_backward", "np.mean style: divided by N*K", """
+def softmax_cross_entropy_backward(z, labels):
+    N, K = z.shape
+    t = labels if labels.ndim == 2 else np.eye(K)[labels]
+    e = np.exp(z - z.max(axis=1, keepdims=True))
+    return (e / e.sum(axis=1, keepdims=True) - t) / z.size
+""", "divided by N·K", "N·K"),
+]
+
+
+def _max_pool_backward_loops(update="dx[n, c, i * stride + u, j * stride + v] += dout[n, c, i, j]",
+                             find="u, v = np.unravel_index(np.argmax(window), window.shape)",
+                             start="i * stride:i * stride + size, j * stride:j * stride + size"):
+    return f"""
+def max_pool_backward(dout, x, size=2, stride=2):
+    N, C, OH, OW = dout.shape
+    dx = np.zeros(x.shape)
+    for n in range(N):
+        for c in range(C):
+            for i in range(OH):
+                for j in range(OW):
+                    window = x[n, c, {start}]
+                    {find}
+                    {update}
+    return dx
+"""
+
+
+MAX_POOL_BACKWARD = [
+    right("max_pool_backward", "loops, np.argmax and unravel_index (first maximum)", _max_pool_backward_loops()),
+    right("max_pool_backward", "loops, the last of tied maxima", _max_pool_backward_loops(
+        find="rows, cols = np.nonzero(window == window.max()); u, v = rows[-1], cols[-1]")),
+    right("max_pool_backward", "sliding_window_view, argmax and np.add.at", """
+def max_pool_backward(dout, x, size=2, stride=2):
+    N, C, OH, OW = dout.shape
+    windows = np.lib.stride_tricks.sliding_window_view(x, (size, size), axis=(2, 3))[:, :, ::stride, ::stride][:, :, :OH, :OW]
+    k = windows.reshape(N, C, OH, OW, size * size).argmax(axis=-1)
+    u, v = np.divmod(k, size)
+    n, c, i, j = np.indices((N, C, OH, OW))
+    dx = np.zeros(x.shape)
+    np.add.at(dx, (n, c, i * stride + u, j * stride + v), dout)
+    return dx
+"""),
+    right("max_pool_backward", "a mask that keeps only the first maximum", _max_pool_backward_loops(
+        find="mask = (window == window.max()); mask &= np.cumsum(mask).reshape(mask.shape) == 1",
+        update="dx[n, c, i * stride:i * stride + size, j * stride:j * stride + size] += mask * dout[n, c, i, j]")),
+    right("max_pool_backward", "float32 result", """
+def max_pool_backward(dout, x, size=2, stride=2):
+    N, C, OH, OW = dout.shape
+    dx = np.zeros(x.shape, dtype=np.float32)
+    for i in range(OH):
+        for j in range(OW):
+            window = x[:, :, i * stride:i * stride + size, j * stride:j * stride + size].reshape(N, C, -1)
+            k = window.argmax(axis=2)
+            for n in range(N):
+                for c in range(C):
+                    dx[n, c, i * stride + k[n, c] // size, j * stride + k[n, c] % size] += dout[n, c, i, j]
+    return dx
+"""),
+    wrong("max_pool_backward", "gradient to every cell of the window", _max_pool_backward_loops(
+        find="pass", update="dx[n, c, i * stride:i * stride + size, j * stride:j * stride + size] += dout[n, c, i, j]"),
+        "every cell of the window", "窓のすべてのマス"),
+    wrong("max_pool_backward", "overlapping windows overwrite (= instead of +=)", _max_pool_backward_loops(
+        update="dx[n, c, i * stride + u, j * stride + v] = dout[n, c, i, j]"),
+        "overwrite the gradient", "上書き"),
+    wrong("max_pool_backward", "the mask window == max (every tied maximum)", _max_pool_backward_loops(
+        find="mask = (window == np.max(window))",
+        update="dx[n, c, i * stride:i * stride + size, j * stride:j * stride + size] += mask * dout[n, c, i, j]"),
+        "tie for the maximum", "同じ最大値が複数"),
+    wrong("max_pool_backward", "divided by the window size (average pooling)", _max_pool_backward_loops(
+        find="pass", update="dx[n, c, i * stride:i * stride + size, j * stride:j * stride + size] += dout[n, c, i, j] / (size * size)"),
+        "average pooling's backward", "平均プーリングの逆伝播"),
+    wrong("max_pool_backward", "stride ignored", _max_pool_backward_loops(
+        start="i:i + size, j:j + size", update="dx[n, c, i + u, j + v] += dout[n, c, i, j]"),
+        "The stride is ignored", "ストライドが無視"),
+    wrong("max_pool_backward", "1 at the maximum, dout forgotten", _max_pool_backward_loops(
+        update="dx[n, c, i * stride + u, j * stride + v] += 1"),
+        "You did not use dout", "dout を掛けていません"),
+]
+
+
+def _conv_backward_loops(dw_line="dw[f] += dout[n, f, i, j] * xp[n, :, r:r + KH, c:c + KW]",
+                         dx_line="dxp[n, :, r:r + KH, c:c + KW] += dout[n, f, i, j] * w[f]",
+                         db_line="db = dout.sum(axis=(0, 2, 3))",
+                         ret="dxp[:, :, pad:pad + H, pad:pad + W], dw, db",
+                         where="r, c = i * stride, j * stride"):
+    return f"""
+def conv_backward(dout, x, w, stride=1, pad=0):
+    N, C, H, W = x.shape
+    F, _, KH, KW = w.shape
+    _, _, OH, OW = dout.shape
+    xp = np.pad(x, ((0, 0), (0, 0), (pad, pad), (pad, pad)))
+    dxp = np.zeros(xp.shape)
+    dw = np.zeros(w.shape)
+    for n in range(N):
+        for f in range(F):
+            for i in range(OH):
+                for j in range(OW):
+                    {where}
+                    {dw_line}
+                    {dx_line}
+    {db_line}
+    return {ret}
+"""
+
+
+CONV_BACKWARD = [
+    right("conv_backward", "loops over n, f and the output positions", _conv_backward_loops()),
+    right("conv_backward", "loops over the kernel offsets with tensordot", """
+def conv_backward(dout, x, w, stride=1, pad=0):
+    N, C, H, W = x.shape
+    F, _, KH, KW = w.shape
+    OH, OW = dout.shape[2:]
+    xp = np.pad(x, ((0, 0), (0, 0), (pad, pad), (pad, pad)))
+    dxp = np.zeros_like(xp, dtype=float)
+    dw = np.zeros(w.shape)
+    for u in range(KH):
+        for v in range(KW):
+            rows = slice(u, u + stride * (OH - 1) + 1, stride)
+            cols = slice(v, v + stride * (OW - 1) + 1, stride)
+            dw[:, :, u, v] = np.tensordot(dout, xp[:, :, rows, cols], axes=([0, 2, 3], [0, 2, 3]))
+            dxp[:, :, rows, cols] += np.einsum("nfij,fc->ncij", dout, w[:, :, u, v])
+    return dxp[:, :, pad:pad + H, pad:pad + W], dw, dout.sum(axis=(0, 2, 3))
+"""),
+    right("conv_backward", "im2col and col2im by hand", """
+def conv_backward(dout, x, w, stride=1, pad=0):
+    N, C, H, W = x.shape
+    F, _, KH, KW = w.shape
+    OH, OW = dout.shape[2:]
+    xp = np.pad(x, ((0, 0), (0, 0), (pad, pad), (pad, pad)))
+    col = np.zeros((N, OH, OW, C * KH * KW))
+    for i in range(OH):
+        for j in range(OW):
+            col[:, i, j] = xp[:, :, i * stride:i * stride + KH, j * stride:j * stride + KW].reshape(N, -1)
+    col = col.reshape(N * OH * OW, -1)
+    d = dout.transpose(0, 2, 3, 1).reshape(N * OH * OW, F)
+    dw = (col.T @ d).T.reshape(w.shape)
+    dcol = (d @ w.reshape(F, -1)).reshape(N, OH, OW, C, KH, KW)
+    dxp = np.zeros(xp.shape)
+    for i in range(OH):
+        for j in range(OW):
+            dxp[:, :, i * stride:i * stride + KH, j * stride:j * stride + KW] += dcol[:, i, j]
+    return dxp[:, :, pad:pad + H, pad:pad + W], dw, d.sum(axis=0)
+"""),
+    right("conv_backward", "einsum per window, np.add.at for dx", """
+def conv_backward(dout, x, w, stride=1, pad=0):
+    N, C, H, W = x.shape
+    F, _, KH, KW = w.shape
+    OH, OW = dout.shape[2:]
+    xp = np.pad(x, ((0, 0), (0, 0), (pad, pad), (pad, pad)))
+    windows = np.lib.stride_tricks.sliding_window_view(xp, (KH, KW), axis=(2, 3))[:, :, ::stride, ::stride][:, :, :OH, :OW]
+    dw = np.einsum("nfij,ncijuv->fcuv", dout, windows)
+    dxp = np.zeros(xp.shape)
+    contrib = np.einsum("nfij,fcuv->ncijuv", dout, w)
+    for u in range(KH):
+        for v in range(KW):
+            rows = np.arange(OH)[:, None] * stride + u
+            cols = np.arange(OW)[None, :] * stride + v
+            np.add.at(dxp, (slice(None), slice(None), rows, cols), contrib[:, :, :, :, u, v])
+    return dxp[:, :, pad:pad + H, pad:pad + W], dw, np.einsum("nfij->f", dout)
+"""),
+    right("conv_backward", "float32 results", _conv_backward_loops(
+        ret="dxp[:, :, pad:pad + H, pad:pad + W].astype(np.float32), dw.astype(np.float32), db.astype(np.float32)")),
+    wrong("conv_backward", "dw restarted for every image (not summed over the batch)", _conv_backward_loops().replace(
+        "    for n in range(N):\n", "    for n in range(N):\n        dw = np.zeros(w.shape)\n"),
+        "dw is not summed over the batch", "dw がバッチについて足し合わされていません"),
+    wrong("conv_backward", "db without the sum over positions", _conv_backward_loops(db_line="db = dout.sum(axis=0)"),
+          "missing the sum over the output positions", "位置 (i, j) について足し合わされていません"),
+    wrong("conv_backward", "dx with the kernel flipped", _conv_backward_loops(
+        dx_line="dxp[n, :, r:r + KH, c:c + KW] += dout[n, f, i, j] * w[f, :, ::-1, ::-1]"),
+        "dx uses the kernel turned the wrong way", "dx で使うフィルタの向きが違います"),
+    wrong("conv_backward", "stride ignored in dx", _conv_backward_loops(
+        dx_line="dxp[n, :, i:i + KH, j:j + KW] += dout[n, f, i, j] * w[f]"),
+        "dx ignores the stride", "dx でストライドが無視"),
+    wrong("conv_backward", "padding left on dx", _conv_backward_loops(ret="dxp, dw, db"),
+          "padding is not removed from dx", "パディングを取り除いていません"),
+    wrong("conv_backward", "dw flipped", _conv_backward_loops(ret="dxp[:, :, pad:pad + H, pad:pad + W], dw[:, :, ::-1, ::-1], db"),
+          "dw is flipped", "dw が上下左右に反転"),
+    wrong("conv_backward", "db not summed over the batch", _conv_backward_loops(db_line="db = dout.sum(axis=(2, 3))"),
+          "db is not summed over the batch", "db がバッチについて足し合わされていません"),
+]
+
+NUMERICAL_GRADIENT = [
+    right("numerical_gradient", "np.ndindex on a float copy, the old value put back", """
+def numerical_gradient(f, x, h=1e-5):
+    x = x.astype(float)
+    grad = np.zeros(x.shape)
+    for idx in np.ndindex(x.shape):
+        old = x[idx]
+        x[idx] = old + h
+        plus = f(x)
+        x[idx] = old - h
+        minus = f(x)
+        x[idx] = old
+        grad[idx] = (plus - minus) / (2 * h)
+    return grad
+"""),
+    right("numerical_gradient", "np.nditer (the ゼロから作る version) on a float copy", """
+def numerical_gradient(f, x, h=1e-5):
+    x = np.array(x, dtype=float)
+    grad = np.zeros_like(x)
+    it = np.nditer(x, flags=['multi_index'], op_flags=['readwrite'])
+    while not it.finished:
+        idx = it.multi_index
+        tmp_val = x[idx]
+        x[idx] = tmp_val + h
+        fxh1 = f(x)
+        x[idx] = tmp_val - h
+        fxh2 = f(x)
+        grad[idx] = (fxh1 - fxh2) / (2 * h)
+        x[idx] = tmp_val
+        it.iternext()
+    return grad
+"""),
+    right("numerical_gradient", "a step vector e_i, x never touched", """
+def numerical_gradient(f, x, h=1e-5):
+    grad = np.zeros(x.size)
+    for i in range(x.size):
+        e = np.zeros(x.size)
+        e[i] = h
+        e = e.reshape(x.shape)
+        grad[i] = (f(x + e) - f(x - e)) / (2 * h)
+    return grad.reshape(x.shape)
+"""),
+    right("numerical_gradient", "moves the caller's x and puts every value back", """
+def numerical_gradient(f, x, h=1e-5):
+    if not np.issubdtype(x.dtype, np.floating):
+        x = x.astype(float)
+    flat = x.reshape(-1)
+    grad = np.zeros(flat.size)
+    for i in range(flat.size):
+        old = flat[i]
+        flat[i] = old + h
+        plus = f(x)
+        flat[i] = old - h
+        minus = f(x)
+        flat[i] = old
+        grad[i] = (plus - minus) / (2 * h)
+    return grad.reshape(x.shape)
+"""),
+    right("numerical_gradient", "float32 result", """
+def numerical_gradient(f, x, h=1e-5):
+    x = x.astype(np.float64)
+    grad = np.zeros(x.shape, dtype=np.float32)
+    for idx in np.ndindex(x.shape):
+        old = x[idx]
+        x[idx] = old + h
+        plus = f(x)
+        x[idx] = old - h
+        minus = f(x)
+        x[idx] = old
+        grad[idx] = (plus - minus) / (2 * h)
+    return grad
+"""),
+    wrong("numerical_gradient", "forward difference", """
+def numerical_gradient(f, x, h=1e-5):
+    x = x.astype(float)
+    grad = np.zeros(x.shape)
+    fx = f(x)
+    for idx in np.ndindex(x.shape):
+        old = x[idx]
+        x[idx] = old + h
+        grad[idx] = (f(x) - fx) / h
+        x[idx] = old
+    return grad
+""", "one-sided (forward) difference", "片側の差分"),
+    wrong("numerical_gradient", "x not restored", """
+def numerical_gradient(f, x, h=1e-5):
+    grad = np.zeros(x.shape)
+    for idx in np.ndindex(x.shape):
+        old = x[idx]
+        x[idx] = old + h
+        plus = f(x)
+        x[idx] = old - h
+        minus = f(x)
+        grad[idx] = (plus - minus) / (2 * h)
+    return grad
+""", "put x[i] back", "元の値に戻して"),
+    wrong("numerical_gradient", "h added to every element at once", """
+def numerical_gradient(f, x, h=1e-5):
+    return np.ones(x.shape) * (f(x + h) - f(x - h)) / (2 * h)
+""", "applied h to every element at once", "すべての要素に一度に"),
+    wrong("numerical_gradient", "divided by h instead of 2h", """
+def numerical_gradient(f, x, h=1e-5):
+    x = x.astype(float)
+    grad = np.zeros(x.shape)
+    for idx in np.ndindex(x.shape):
+        old = x[idx]
+        x[idx] = old + h
+        plus = f(x)
+        x[idx] = old - h
+        minus = f(x)
+        x[idx] = old
+        grad[idx] = (plus - minus) / h
+    return grad
+""", "Divide by 2h, not by h", "2h で割ってください"),
+    wrong("numerical_gradient", "int x modified in place (the ゼロから作る version without a float copy)", """
+def numerical_gradient(f, x, h=1e-5):
+    grad = np.zeros_like(x)
+    it = np.nditer(x, flags=['multi_index'], op_flags=['readwrite'])
+    while not it.finished:
+        idx = it.multi_index
+        tmp_val = x[idx]
+        x[idx] = float(tmp_val) + h
+        fxh1 = f(x)
+        x[idx] = tmp_val - h
+        fxh2 = f(x)
+        grad[idx] = (fxh1 - fxh2) / (2 * h)
+        x[idx] = tmp_val
+        it.iternext()
+    return grad
+""", "x is an int array", "整数の配列"),
+    wrong("numerical_gradient", "x restored by arithmetic (+h, -2h, +h)", """
+def numerical_gradient(f, x, h=1e-5):
+    grad = np.zeros(x.shape)
+    for idx in np.ndindex(x.shape):
+        x[idx] += h
+        plus = f(x)
+        x[idx] -= 2 * h
+        minus = f(x)
+        x[idx] += h
+        grad[idx] = (plus - minus) / (2 * h)
+    return grad
+""", "does not always give the same float back", "丸め"),
+    wrong("numerical_gradient", "/ 2 * h without parentheses", """
+def numerical_gradient(f, x, h=1e-5):
+    x = x.astype(float)
+    grad = np.zeros(x.shape)
+    for idx in np.ndindex(x.shape):
+        old = x[idx]
+        x[idx] = old + h
+        plus = f(x)
+        x[idx] = old - h
+        minus = f(x)
+        x[idx] = old
+        grad[idx] = (plus - minus) / 2 * h
+    return grad
+""", "write / (2 * h)", "かっこ"),
+    wrong("numerical_gradient", "f(x - h) evaluated at x", """
+def numerical_gradient(f, x, h=1e-5):
+    x = x.astype(float)
+    grad = np.zeros(x.shape)
+    for idx in np.ndindex(x.shape):
+        x[idx] += h
+        plus = f(x)
+        x[idx] -= h
+        minus = f(x)
+        grad[idx] = (plus - minus) / (2 * h)
+    return grad
+""", "evaluated f(x−h) at x", "f(x−h) を x で計算"),
+]
+
+
 ALL = {
     "01_convolution": {"conv2d_single": CONV2D_SINGLE, "conv2d_multi": CONV2D_MULTI, "relu": RELU},
     "02_padding_stride": {"output_size": OUTPUT_SIZE, "zero_pad": ZERO_PAD, "conv_forward": CONV_FORWARD},
+    "03_im2col": {"im2col": IM2COL, "conv_forward_im2col": CONV_FORWARD_IM2COL},
     "04_pooling": {"max_pool_forward": MAX_POOL_FORWARD, "avg_pool_forward": AVG_POOL_FORWARD},
     "05_softmax_cross_entropy": {"softmax": SOFTMAX, "cross_entropy": CROSS_ENTROPY},
+    "06_backprop": {"relu_backward": RELU_BACKWARD, "affine_forward": AFFINE_FORWARD, "affine_backward": AFFINE_BACKWARD,
+                    "softmax_cross_entropy_backward": SOFTMAX_CROSS_ENTROPY_BACKWARD, "max_pool_backward": MAX_POOL_BACKWARD,
+                    "conv_backward": CONV_BACKWARD, "numerical_gradient": NUMERICAL_GRADIENT},
 }

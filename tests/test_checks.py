@@ -329,3 +329,290 @@ def test_the_new_checks_reject_a_bad_seed(check):
 def test_pooling_checks_refuse_a_stub_that_lost_its_parameters():
     passed, message = run_check("max_pool_forward", lambda x: x[:, :, ::2, ::2])
     assert not passed and "size, stride" in message
+
+
+# --- 03 im2col: the reference table, the lecture's numbers, the diagnosis ------------------------
+
+def loops_im2col(x, kh, kw, stride, pad):
+    """The definition, one number at a time: col[(n*OH + i)*OW + j, (c*KH + u)*KW + v] = xp[n, c, i*S + u, j*S + v]."""
+    n_, c_, h, w = x.shape
+    xp = np.zeros((n_, c_, h + 2 * pad, w + 2 * pad))
+    xp[:, :, pad:pad + h, pad:pad + w] = x
+    oh, ow = (h + 2 * pad - kh) // stride + 1, (w + 2 * pad - kw) // stride + 1
+    col = np.zeros((n_ * oh * ow, c_ * kh * kw))
+    for n in range(n_):
+        for i in range(oh):
+            for j in range(ow):
+                for c in range(c_):
+                    for u in range(kh):
+                        for v in range(kw):
+                            col[(n * oh + i) * ow + j, (c * kh + u) * kw + v] = xp[n, c, i * stride + u, j * stride + v]
+    return col
+
+
+def test_im2col_reference_reproduces_the_lecture_examples():
+    col = checks._im2col(np.array(LECTURE_IMAGE, float)[None, None], 3, 3)
+    assert col.shape == (4, 9)
+    assert col[0].tolist() == [1, 2, 3, 4, 3, 2, 0, 1, 2]            # the top-left window, row by row
+    assert (col @ np.ravel(LECTURE_KERNEL)).tolist() == [12, 14, 14, 10]  # lecture 01's product-sums
+    assert checks._im2col(np.random.rand(10, 3, 7, 7), 5, 5).shape == (90, 75)
+
+
+@pytest.mark.parametrize("stride, pad", [(1, 0), (2, 1), (3, 2), (2, 0), (1, 1)])
+def test_im2col_reference_matches_the_definition_element_by_element(stride, pad):
+    x = np.random.default_rng(stride * 10 + pad).normal(size=(2, 3, 7, 6))
+    np.testing.assert_array_equal(checks._im2col(x, 3, 2, stride, pad), loops_im2col(x, 3, 2, stride, pad))
+
+
+@pytest.mark.parametrize("stride, pad", [(1, 0), (2, 1), (3, 2)])
+def test_im2col_times_the_reshaped_filters_is_the_convolution(stride, pad):
+    rng = np.random.default_rng(stride + pad)
+    x, w, b = rng.normal(size=(3, 2, 8, 7)), rng.normal(size=(4, 2, 3, 2)), rng.normal(size=4)
+    out = loops_im2col(x, 3, 2, stride, pad) @ w.reshape(4, -1).T + b
+    want = loops_correlate(x, w, b, stride, pad)
+    np.testing.assert_allclose(out.reshape(3, *want.shape[2:], 4).transpose(0, 3, 1, 2), want)
+
+
+def test_the_conv_forward_im2col_cases_start_with_the_lecture_examples():
+    first, lecture = checks._conv_forward_im2col_cases(None)[:2]
+    assert checks._correlate(*first.args)[0, 0].tolist() == [[12, 14], [14, 10]]
+    x, w, b = lecture.args
+    assert x.shape == (10, 3, 7, 7) and w.shape == (2, 3, 5, 5)
+    assert checks._im2col(x, 5, 5).shape == (90, 75) and checks._correlate(x, w, b).shape == (10, 2, 3, 3)
+
+
+IM2COL_TABLES = [
+    ("im2col", checks._im2col_cases, checks._im2col_mistakes, lambda c: checks._im2col(*c.args, **c.kwargs)),
+    ("conv_forward_im2col", checks._conv_forward_im2col_cases, checks._conv_forward_im2col_mistakes,
+     lambda c: checks._correlate(*c.args, **c.kwargs)),
+]
+
+
+@pytest.mark.parametrize("name, cases, mistakes, expected", IM2COL_TABLES, ids=[t[0] for t in IM2COL_TABLES])
+def test_every_im2col_mistake_is_computable_quietly_and_shows_on_the_visible_cases(name, cases, mistakes, expected):
+    # As for pooling: the same list, in the same order, for every case; none may crash or warn,
+    # and each must differ from the right answer on some visible case.
+    shown = set()
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        for seed in (None, 1, 2, 3):
+            for case in cases(seed):
+                want = np.asarray(expected(case), dtype=np.float64)
+                for i, mistake in enumerate(mistakes(case)):
+                    wrong = mistake.wrong(case)
+                    if seed is None and wrong is not None and not checks._close(np.asarray(wrong, dtype=np.float64), want):
+                        shown.add(i)
+    assert shown == set(range(len(mistakes(cases(None)[0]))))
+
+
+def test_conv_forward_im2col_accepts_the_students_own_im2col_and_refuses_cnnlabs():
+    def im2col(x, kh, kw, stride=1, pad=0):      # the student's, defined outside cnnlab
+        return loops_im2col(x, kh, kw, stride, pad)
+
+    def conv_forward_im2col(x, w, b, stride=1, pad=0):
+        n, f = x.shape[0], w.shape[0]
+        oh = (x.shape[2] + 2 * pad - w.shape[2]) // stride + 1
+        ow = (x.shape[3] + 2 * pad - w.shape[3]) // stride + 1
+        out = im2col(x, w.shape[2], w.shape[3], stride, pad) @ w.reshape(f, -1).T + b
+        return out.reshape(n, oh, ow, f).transpose(0, 3, 1, 2)
+
+    assert run_check("conv_forward_im2col", conv_forward_im2col, seed=3)[0]
+
+    def with_the_library(x, w, b, stride=1, pad=0):
+        from cnnlab.nn import im2col
+        f = w.shape[0]
+        out = im2col(x, w.shape[2], w.shape[3], stride, pad) @ w.reshape(f, -1).T + b
+        return loops_correlate(x, w, b, stride, pad) + 0 * out.sum()
+
+    passed, message = run_check("conv_forward_im2col", with_the_library)
+    assert not passed and "calls cnnlab (cnnlab.nn.im2col)" in message and "check_im2col passes first" in message
+
+
+def test_a_correct_im2col_prints_nothing_to_stderr(capfd):
+    checks.check_im2col(lambda x, kh, kw, stride=1, pad=0: loops_im2col(x, kh, kw, stride, pad), seed=4)
+    assert capfd.readouterr().err == ""
+
+
+@pytest.mark.parametrize("check", ["check_im2col", "check_conv_forward_im2col"])
+@pytest.mark.parametrize("bad", [None, 3, "im2col"])
+def test_the_im2col_checks_reject_what_is_not_a_function(check, bad):
+    with pytest.raises(TypeError, match="pass your function"):
+        getattr(checks, check)(bad)
+
+
+@pytest.mark.parametrize("check", ["check_im2col", "check_conv_forward_im2col"])
+def test_the_im2col_checks_reject_a_bad_seed(check):
+    with pytest.raises(TypeError, match="seed must be an int or None"):
+        getattr(checks, check)(lambda *a, **k: None, seed=2.5)
+
+
+def test_the_im2col_checks_refuse_a_stub_that_lost_its_parameters():
+    passed, message = run_check("im2col", lambda x, kh, kw: checks._im2col(x, kh, kw))
+    assert not passed and "stride, pad" in message
+    passed, message = run_check("conv_forward_im2col", lambda x, w, b, s=1, p=0: checks._correlate(x, w, b))
+    assert not passed and "stride, pad" in message
+
+
+# --- 06 backprop: the references against the lecture and against centred differences ----------
+
+def centred_differences(f, x, h=1e-6):
+    """The gradient of the scalar f at x, entry by entry, computed here for the test."""
+    x = np.array(x, dtype=float)
+    grad = np.zeros(x.shape)
+    for i in np.ndindex(x.shape):
+        old = x[i]
+        x[i] = old + h
+        plus = f(x)
+        x[i] = old - h
+        minus = f(x)
+        x[i] = old
+        grad[i] = (plus - minus) / (2 * h)
+    return grad
+
+
+def test_backward_references_reproduce_the_lecture():
+    assert np.array_equal(checks._relu_backward_cases(None)[0].args[0] * (checks._relu_backward_cases(None)[0].args[1] > 0),
+                          [0, 0, 0, 4, 5])
+    x, w = np.array([[1.0, 2, 3], [4, 5, 6]]), np.array([[1.0, 0], [0, 1], [1, -1]])
+    dx, dw, db = checks._affine_backward(np.array([[1.0, -1], [2, 0]]), x, w)
+    assert dx.tolist() == [[1, -1, 2], [2, 0, 2]] and dw.tolist() == [[9, -1], [12, -2], [15, -3]] and db.tolist() == [3, -1]
+    assert dw[0, 0] == 1 * 1 + 4 * 2
+    np.testing.assert_allclose(checks._softmax_ce_backward(np.array([[2.0, 1.0, 0.1]]), np.array([0])), [[-0.341, 0.242, 0.099]], atol=5e-4)
+    dx = checks._max_pool_backward(np.array([[[[1.0, 2], [3, 4]]]]), np.array(POOL_LECTURE, float)[None, None])
+    assert dx[0, 0].tolist() == [[0, 0, 0, 0], [0, 1, 0, 2], [3, 0, 0, 0], [0, 0, 0, 4]]
+    dx, dw, db, _ = checks._conv_backward(np.array([[[[1.0, 2], [0, -1]]]]), np.array(LECTURE_IMAGE, float)[None, None],
+                                          np.array(LECTURE_KERNEL, float)[None, None])
+    assert dw[0, 0, 0, 0] == 1 * 1 + 2 * 2 + 4 * 0 + 3 * (-1) == 2
+    assert dx[0, 0, 1, 1] == 1 * 2 + 2 * 0 + 0 * 0 + (-1) * 1 == 1 and db.tolist() == [2]
+
+
+@pytest.mark.parametrize("stride, pad", [(1, 0), (2, 1), (3, 2)])
+def test_conv_backward_reference_is_the_gradient_of_the_loop_convolution(stride, pad):
+    # L = Σ dout · conv(x, w, b): its gradients are the backward pass, measured here on seven plain loops.
+    rng = np.random.default_rng(stride * 10 + pad)
+    x, w, b = rng.normal(size=(2, 2, 6, 5)), rng.normal(size=(3, 2, 3, 2)), rng.normal(size=3)
+    dout = rng.normal(size=loops_correlate(x, w, b, stride, pad).shape)
+    dx, dw, db, _ = checks._conv_backward(dout, x, w, stride, pad)
+    np.testing.assert_allclose(dx, centred_differences(lambda x_: np.sum(dout * loops_correlate(x_, w, b, stride, pad)), x), atol=1e-6)
+    np.testing.assert_allclose(dw, centred_differences(lambda w_: np.sum(dout * loops_correlate(x, w_, b, stride, pad)), w), atol=1e-6)
+    np.testing.assert_allclose(db, centred_differences(lambda b_: np.sum(dout * loops_correlate(x, w, b_, stride, pad)), b), atol=1e-6)
+
+
+@pytest.mark.parametrize("size, stride", [(2, 2), (3, 2), (2, 1), (3, 3)])
+def test_max_pool_backward_reference_is_the_gradient_of_the_loop_pooling(size, stride):
+    rng = np.random.default_rng(size * 10 + stride)
+    x = rng.normal(size=(2, 2, 7, 6))  # no ties, so the gradient exists
+    dout = rng.normal(size=loops_pool(x, size, stride, max).shape)
+    np.testing.assert_allclose(checks._max_pool_backward(dout, x, size, stride),
+                               centred_differences(lambda x_: np.sum(dout * loops_pool(x_, size, stride, max)), x), atol=1e-6)
+
+
+def test_softmax_cross_entropy_backward_reference_is_the_gradient_of_the_loss():
+    rng = np.random.default_rng(6)
+    z, labels = rng.normal(size=(4, 5)) * 3, np.array([0, 4, 2, 2])
+    np.testing.assert_allclose(checks._softmax_ce_backward(z, labels),
+                               centred_differences(lambda z_: checks._cross_entropy(checks._softmax(z_), labels), z), atol=1e-7)
+    np.testing.assert_allclose(checks._softmax_ce_backward(z, np.eye(5)[labels]), checks._softmax_ce_backward(z, labels))
+
+
+@pytest.mark.parametrize("seed", [None, 1, 2])
+def test_numerical_gradient_cases_know_their_exact_gradient(seed):
+    # The expected answers are exact gradients; check them against this file's own differences.
+    for case in checks._numerical_gradient_cases(seed):
+        f, x = case.args
+        np.testing.assert_allclose(case.gradient(x), centred_differences(f, x), rtol=1e-6, atol=1e-6)
+
+
+BACKWARD_TABLES = [
+    ("relu_backward", checks._relu_backward_cases, checks._relu_backward_mistakes, lambda c: c.args[0] * (c.args[1] > 0)),
+    ("affine_forward", checks._affine_forward_cases, checks._affine_forward_mistakes, lambda c: c.args[0] @ c.args[1] + c.args[2]),
+    ("affine_backward", checks._affine_backward_cases, checks._affine_backward_mistakes, lambda c: checks._affine_backward(*c.args)),
+    ("softmax_cross_entropy_backward", checks._softmax_ce_backward_cases, checks._softmax_ce_backward_mistakes,
+     lambda c: checks._softmax_ce_backward(*c.args)),
+    ("max_pool_backward", checks._max_pool_backward_cases, checks._max_pool_backward_mistakes,
+     lambda c: checks._max_pool_backward(*checks._pool_args(c))),
+    ("conv_backward", checks._conv_backward_cases, checks._conv_backward_mistakes, lambda c: checks._conv_backward(*c.args, **c.kwargs)[:3]),
+    ("numerical_gradient", checks._numerical_gradient_cases, checks._numerical_gradient_mistakes, lambda c: c.gradient(c.args[1])),
+]
+
+
+@pytest.mark.parametrize("name, cases, mistakes, expected", BACKWARD_TABLES, ids=[t[0] for t in BACKWARD_TABLES])
+def test_every_backward_mistake_is_computable_quietly_and_shows_on_the_visible_cases(name, cases, mistakes, expected):
+    # Every predicted mistake runs without a warning on visible and hidden cases, and differs from
+    # the right answer on some visible case (else it could never be named there). A mistake is
+    # known by its text with the case's numbers left out.
+    import re
+
+    def key(mistake):
+        return re.sub(r"\d+", "#", mistake.en)
+
+    parts = {"dx": 0, "dw": 1, "db": 2}
+    shown, listed = set(), set()
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        for seed in (None, 1, 2, 3):
+            for case in cases(seed):
+                want = expected(case)
+                for mistake in mistakes(case):
+                    wrong = mistake.wrong(case)
+                    if seed is not None:
+                        continue
+                    listed.add(key(mistake))
+                    right = want[parts[mistake.part]] if isinstance(mistake, checks._PartMistake) else want
+                    wrong_, right_ = (None if wrong is None else np.asarray(wrong, dtype=np.float64)), np.asarray(right, dtype=np.float64)
+                    if wrong_ is not None and not (checks._close(wrong_, right_) and checks._numerical_close(wrong_, right_)):
+                        shown.add(key(mistake))
+    assert shown == listed
+
+
+def test_a_max_pool_backward_may_send_a_tied_window_to_any_one_maximum():
+    def last_maximum(dout, x, size=2, stride=2):
+        dx = np.zeros(x.shape)
+        n_, c_, oh, ow = dout.shape
+        for n in range(n_):
+            for c in range(c_):
+                for i in range(oh):
+                    for j in range(ow):
+                        window = x[n, c, i * stride:i * stride + size, j * stride:j * stride + size]
+                        rows, cols = np.nonzero(window == window.max())
+                        dx[n, c, i * stride + rows[-1], j * stride + cols[-1]] += dout[n, c, i, j]
+        return dx
+
+    assert run_check("max_pool_backward", last_maximum, seed=4)[0]
+    split = lambda dout, x, size=2, stride=2: last_maximum(dout, x, size, stride) / 2 + checks._max_pool_backward(dout, x, size, stride) / 2
+    passed, message = run_check("max_pool_backward", split)
+    assert not passed  # half to the first, half to the last: not one cell
+
+
+def test_a_backward_tuple_of_the_wrong_length_or_order_is_refused_clearly():
+    passed, message = run_check("affine_backward", lambda dout, x, w: (dout @ w.T, x.T @ dout))
+    assert not passed and "must return the tuple (dx, dw, db)" in message
+    passed, message = run_check("conv_backward", lambda dout, x, w, stride=1, pad=0: None)
+    assert not passed and "forget `return`" in message
+
+
+def test_a_numerical_gradient_that_calls_f_is_not_calling_cnnlab():
+    # f comes from the check: calling it is the job, not a call into cnnlab.
+    def numerical_gradient(f, x, h=1e-5):
+        x = x.astype(float)
+        return np.array([(f(x + h * e) - f(x - h * e)) / (2 * h) for e in np.eye(x.size).reshape((x.size,) + x.shape)]).reshape(x.shape)
+
+    passed, message = run_check("numerical_gradient", numerical_gradient, seed=5)
+    assert passed, message
+
+
+BACKWARD_CHECKS = ["check_relu_backward", "check_affine_forward", "check_affine_backward", "check_softmax_cross_entropy_backward",
+                   "check_max_pool_backward", "check_conv_backward", "check_numerical_gradient"]
+
+
+@pytest.mark.parametrize("check", BACKWARD_CHECKS)
+def test_the_backward_checks_reject_bad_functions_and_seeds(check):
+    with pytest.raises(TypeError, match="pass your function"):
+        getattr(checks, check)("relu_backward")
+    with pytest.raises(TypeError, match="seed must be an int or None"):
+        getattr(checks, check)(lambda *a, **k: None, seed=1.5)
+
+
+def test_backward_checks_refuse_a_stub_that_lost_its_parameters():
+    passed, message = run_check("conv_backward", lambda dout, x, w: (x, w, w[:, 0, 0, 0]))
+    assert not passed and "stride, pad" in message

@@ -70,9 +70,10 @@ def curriculum_signatures(section):
     text = CURRICULUM.read_text(encoding="utf-8")
     body = text.split(f"## {section}")[1].split("\n## ")[0]
     found = {}
-    for call in re.findall(r"^\| `(\w+\([^`]*\))`", body, flags=re.M):
-        tree = ast.parse(f"def {call}: pass").body[0]
-        found[tree.name] = params(tree)
+    for first_cell in re.findall(r"^\| (`\w+\([^|]*)\|", body, flags=re.M):
+        for call in re.findall(r"`(\w+\([^`]*\))`", first_cell):  # a row may name two functions
+            tree = ast.parse(f"def {call}: pass").body[0]
+            found[tree.name] = params(tree)
     return found
 
 
