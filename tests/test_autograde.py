@@ -12,7 +12,7 @@ from course import (answer, feedback_text, make_course, max_points, nbgrader, re
                     source_notebook, submit, read)
 
 TIME_LIMIT = "3"  # seconds a student function may run before the checks call it hanging
-JAPANESE_ROWS = (5, 6, 7)  # rows where most answers are wrong
+JAPANESE_ROWS = (5,)  # a row where every answer is wrong; test_checks.py names every answer in both languages in-process
 
 
 def grade_cell(function):
