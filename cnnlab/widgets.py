@@ -939,7 +939,7 @@ class PoolingViewer(_Displayable):
                           tr(ja=f"出力 ({OH}×{OW})", en=f"output ({OH}×{OW})")))
         if self.changed is not None:
             n = self.output.size
-            parts.append(f'<div class="cnnlab-note">' + tr(
+            parts.append('<div class="cnnlab-note">' + tr(
                 ja=f"1 ピクセルずらすと、出力 {n} 個のうち {self.changed} 個が変わりました"
                    f"（{n - self.changed} 個は同じ）。",
                 en=f"Shifting by one pixel changed {self.changed} of the {n} outputs "

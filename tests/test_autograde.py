@@ -9,7 +9,7 @@ import pytest
 
 import corpus
 from course import (answer, feedback_text, make_course, max_points, nbgrader, release_notebook, scores,
-                    source_notebook, submit, read)
+                    source_notebook, submit)
 
 TIME_LIMIT = "3"  # seconds a student function may run before the checks call it hanging
 JAPANESE_ROWS = (5,)  # a row where every answer is wrong; test_checks.py names every answer in both languages in-process

@@ -8,6 +8,7 @@ import numpy as np
 import pytest
 
 from cnnlab import nn
+from oracles import loops_correlate, loops_im2col
 
 LECTURE_X = np.array([[1, 2, 3, 4], [4, 3, 2, 1], [0, 1, 2, 3], [3, 2, 1, 2]], dtype=float)
 LECTURE_K = np.array([[1, 0, 2], [0, 2, 0], [1, 1, -1]], dtype=float)
@@ -28,41 +29,6 @@ def numerical_gradient(f, x, h=1e-5):
         x[i] = old
         grad[i] = (f_plus - f_minus) / (2 * h)
     return grad
-
-
-def naive_conv(x, w, b, stride=1, pad=0):
-    """Cross-correlation by explicit loops: out[n,f,i,j] = sum_c,p,q xpad[n,c,i*s+p,j*s+q] w[f,c,p,q] + b[f]."""
-    N, C, H, W = x.shape
-    F, _, KH, KW = w.shape
-    xp = np.zeros((N, C, H + 2 * pad, W + 2 * pad))
-    xp[:, :, pad:pad + H, pad:pad + W] = x
-    OH, OW = (H + 2 * pad - KH) // stride + 1, (W + 2 * pad - KW) // stride + 1
-    out = np.zeros((N, F, OH, OW))
-    for n in range(N):
-        for f in range(F):
-            for i in range(OH):
-                for j in range(OW):
-                    total = b[f]
-                    for c in range(C):
-                        for p in range(KH):
-                            for q in range(KW):
-                                total += xp[n, c, i * stride + p, j * stride + q] * w[f, c, p, q]
-                    out[n, f, i, j] = total
-    return out
-
-
-def loop_im2col(x, kh, kw, stride, pad):
-    """One row per window, rows in (n, oh, ow) order, each row the window flattened as (c, kh, kw)."""
-    N, C, H, W = x.shape
-    xp = np.pad(x, ((0, 0), (0, 0), (pad, pad), (pad, pad)))
-    OH, OW = (H + 2 * pad - kh) // stride + 1, (W + 2 * pad - kw) // stride + 1
-    rows = []
-    for n in range(N):
-        for i in range(OH):
-            for j in range(OW):
-                window = xp[n, :, i * stride:i * stride + kh, j * stride:j * stride + kw]
-                rows.append(window.reshape(-1))
-    return np.array(rows)
 
 
 def conv_layer(w, b, stride=1, pad=0):
@@ -107,7 +73,7 @@ def test_im2col_worked_example_shape():
 def test_im2col_matches_loop_over_windows(x_shape, w_shape, stride, pad):
     x = np.random.default_rng(0).standard_normal(x_shape)
     kh, kw = w_shape[2:]
-    np.testing.assert_array_equal(nn.im2col(x, kh, kw, stride, pad), loop_im2col(x, kh, kw, stride, pad))
+    np.testing.assert_array_equal(nn.im2col(x, kh, kw, stride, pad), loops_im2col(x, kh, kw, stride, pad))
 
 
 @pytest.mark.parametrize("x_shape, w_shape, stride, pad", CONV_CASES)
@@ -149,7 +115,7 @@ def test_conv_forward_matches_naive_loops(x_shape, w_shape, stride, pad):
     rng = np.random.default_rng(2)
     x, w, b = rng.standard_normal(x_shape), rng.standard_normal(w_shape), rng.standard_normal(w_shape[0])
     out = conv_layer(w, b, stride, pad).forward(x)
-    np.testing.assert_allclose(out, naive_conv(x, w, b, stride, pad), rtol=1e-10, atol=1e-12)
+    np.testing.assert_allclose(out, loops_correlate(x, w, b, stride, pad), rtol=1e-10, atol=1e-12)
 
 
 @pytest.mark.parametrize("x_shape, w_shape, stride, pad", CONV_CASES)
