@@ -9,7 +9,8 @@ import pytest
 
 from course import ASSIGNMENTS, ROOT, make_course
 
-CURRICULUM = ROOT.parent / "shared" / "curriculum.md"
+# The graded API lives in the repository (docs/curriculum.md); these tests keep it true.
+CURRICULUM = ROOT / "docs" / "curriculum.md"
 
 
 @pytest.fixture(scope="module")
@@ -65,10 +66,15 @@ def test_grade_ids_match_cell_ids_and_every_function_has_points(name):
         assert "### BEGIN HIDDEN TESTS" in "".join(test["source"])
 
 
+def curriculum_section(section):
+    text = CURRICULUM.read_text(encoding="utf-8")
+    assert f"## {section}" in text, f"docs/curriculum.md has no section for {section}"
+    return text.split(f"## {section}")[1].split("\n## ")[0]
+
+
 def curriculum_signatures(section):
     """{name: [(param, default), ...]} from the curriculum's table for ``section``."""
-    text = CURRICULUM.read_text(encoding="utf-8")
-    body = text.split(f"## {section}")[1].split("\n## ")[0]
+    body = curriculum_section(section)
     found = {}
     for first_cell in re.findall(r"^\| (`\w+\([^|]*)\|", body, flags=re.M):
         for call in re.findall(r"`(\w+\([^`]*\))`", first_cell):  # a row may name two functions
@@ -83,8 +89,8 @@ def params(func):
     return [(a.arg, d) for a, d in zip(args, defaults)]
 
 
-# Only assignments whose curriculum section has a table of functions (07's graded API is a class
-# and a training loop, documented in its notebook and checked in test_train_cnn.py).
+# Only assignments whose curriculum table names functions (07's graded API is a class and a
+# training loop: its rows name them without a call, and test_train_cnn.py checks the contract).
 @pytest.mark.parametrize("name", [a for a in ASSIGNMENTS if curriculum_signatures(a)])
 def test_stubs_keep_the_curriculum_signatures_and_raise_not_implemented(name):
     expected = curriculum_signatures(name)
@@ -106,3 +112,39 @@ def test_the_release_hides_solutions_and_hidden_tests(name):
     text = (ROOT / "assignments" / name / f"{name}.ipynb").read_text(encoding="utf-8")
     for secret in ("BEGIN SOLUTION", "BEGIN HIDDEN TESTS", "seed="):
         assert secret not in text
+
+
+def curriculum_points(section):
+    """{lower-case name: points} from the last column of the curriculum's table for ``section``."""
+    found = {}
+    for first, last in re.findall(r"^\| ([^|]+)\|.*\| (\d+) \|$", curriculum_section(section), flags=re.M):
+        names = re.findall(r"`(\w+)\(", first) or [first.strip()]
+        for name in names:
+            found[name.lower()] = int(last)
+    return found
+
+
+def graded_points(name):
+    """{checked name: points} from the solution notebook's graded test cells (``check_<name>(...)``)."""
+    nb = json.loads((ROOT / "solutions" / name / f"{name}.ipynb").read_text(encoding="utf-8"))
+    found = {}
+    for c in nb["cells"]:
+        meta = c["metadata"].get("nbgrader", {})
+        if meta.get("grade"):
+            checked = re.findall(r"check_(\w+)\(", "".join(c["source"]))
+            assert checked, f"graded cell {c['id']} calls no check"
+            found[checked[0]] = meta["points"]
+    return found
+
+
+@pytest.mark.parametrize("name", ASSIGNMENTS)
+def test_the_curriculum_gives_every_graded_function_its_points(name):
+    assert curriculum_points(name) == graded_points(name)
+
+
+def test_the_curriculum_names_every_course_notebook_it_teaches_with():
+    text = CURRICULUM.read_text(encoding="utf-8")
+    named = set(re.findall(r"^\| [^|]+\| `(\d\d_\w+)` \|", text, flags=re.M))
+    assert named, "the topic table of docs/curriculum.md lists no lecture notebook"
+    for stem in named:
+        assert (ROOT / "course" / f"{stem}.ipynb").exists(), f"docs/curriculum.md names course/{stem}.ipynb"

@@ -1,0 +1,83 @@
+"""The repository stands alone: a fresh clone in an empty folder collects every test, and no
+tracked file reads or links a path outside the repository.
+
+A course that an instructor adopts is a clone, with nothing beside it. CI's checkout happens to
+have other folders next to it, so only a clone made here, in an empty folder, proves it.
+"""
+
+import os
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+from course import ROOT
+
+# A relative path that climbs: "../x", "../../x", in a link, a string or a comment.
+CLIMB = re.compile(r"(?<![\w.])((?:\.\./)+)([\w.\-/]*)")
+# Folders that lie beside the repository on the machines it was written on; never part of it.
+OUTSIDE_NAMES = re.compile(r"shared/(?:curriculum\.md|lectures)|/work/(?:main|shared|wt)\b")
+
+
+def tracked_text_files():
+    names = subprocess.run(["git", "ls-files", "-z"], cwd=ROOT, capture_output=True, check=True).stdout
+    for name in names.decode().split("\0"):
+        path = ROOT / name
+        if not name or not path.is_file():
+            continue
+        try:
+            yield path, path.read_text(encoding="utf-8")
+        except UnicodeDecodeError:
+            continue  # binary files (images) hold no paths
+
+
+def escapes(path, text):
+    """The relative paths in ``text`` that lead outside the repository from ``path``'s folder."""
+    found = []
+    for climb, rest in CLIMB.findall(text):
+        target = (path.parent / (climb + rest)).resolve()
+        if not target.is_relative_to(ROOT):
+            found.append(climb + rest)
+    return found
+
+
+def test_climbing_paths_are_found():
+    # The detector itself: a link out of the repository is caught, one inside it is not.
+    readme = ROOT / "course" / "README.md"
+    assert escapes(readme, "see [the API](../docs/curriculum.md)") == []
+    assert escapes(readme, "see [the API](../../shared/curriculum.md)") == ["../../shared/curriculum.md"]
+    assert OUTSIDE_NAMES.search('ROOT.parent / "shared/curriculum.md"')
+
+
+def test_no_tracked_file_refers_to_a_path_outside_the_repository():
+    offenders = {}
+    for path, text in tracked_text_files():
+        if path == Path(__file__):
+            continue  # this file names the patterns it looks for
+        bad = escapes(path, text) + OUTSIDE_NAMES.findall(text)
+        if bad:
+            offenders[str(path.relative_to(ROOT))] = bad
+    assert offenders == {}
+
+
+def collected(folder):
+    """How many tests ``python -m pytest --collect-only -q`` finds in ``folder`` (asserting it succeeds)."""
+    env = {**os.environ, "PYTHONPATH": str(folder)}  # the clone's own cnnlab, not the installed one
+    done = subprocess.run([sys.executable, "-m", "pytest", "--collect-only", "-q", "-p", "no:cacheprovider"],
+                          cwd=folder, env=env, capture_output=True, text=True, timeout=600)
+    assert done.returncode == 0, f"collection failed in {folder}:\n{done.stdout[-3000:]}\n{done.stderr[-3000:]}"
+    counts = re.findall(r"^(\d+) tests? collected", done.stdout, flags=re.M)
+    assert counts, done.stdout[-2000:]
+    return int(counts[-1])
+
+
+def test_a_fresh_clone_in_an_empty_folder_collects_every_test(tmp_path):
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    clone = empty / "cnnlab"
+    subprocess.run(["git", "clone", "--quiet", "--no-hardlinks", str(ROOT), str(clone)], check=True, timeout=300)
+    assert sorted(p.name for p in empty.iterdir()) == ["cnnlab"]  # nothing beside the clone
+    dirty = subprocess.run(["git", "status", "--porcelain", "tests"], cwd=ROOT,
+                           capture_output=True, text=True, check=True).stdout
+    assert not dirty, "commit the changes under tests/ first: the clone holds only what is committed"
+    assert collected(clone) == collected(ROOT)
