@@ -20,6 +20,8 @@ Every loader returns images as float32 ``(N, C, H, W)`` in ``[0, 1]`` and labels
 
 from .digits import (Digits, _bundled_digits, _digits_split, _read_bundled_digits_file,
                      _resize_bilinear, _stratified_split, load_digits)
+from . import cifar10, digits, download, idx
+from .cifar10 import CIFAR10_CLASSES, Cifar10, load_cifar10
 from .download import DatasetError
 from .idx import CHECKSUMS, MIRRORS, load_fashion_mnist, load_idx_dataset, load_kmnist, load_mnist
 
@@ -33,4 +35,7 @@ __all__ = [
     "load_idx_dataset",
     "MIRRORS",
     "CHECKSUMS",
+    "Cifar10",
+    "load_cifar10",
+    "CIFAR10_CLASSES",
 ]
