@@ -20,9 +20,10 @@ Every loader returns images as float32 ``(N, C, H, W)`` in ``[0, 1]`` and labels
 
 from .digits import (Digits, _bundled_digits, _digits_split, _read_bundled_digits_file,
                      _resize_bilinear, _stratified_split, load_digits)
-from . import cifar10, digits, download, idx
+from . import cifar10, digits, download, idx, image_folder
 from .cifar10 import CIFAR10_CLASSES, Cifar10, load_cifar10
 from .download import DatasetError
+from .image_folder import load_image_folder
 from .idx import CHECKSUMS, MIRRORS, load_fashion_mnist, load_idx_dataset, load_kmnist, load_mnist
 
 __all__ = [
@@ -38,4 +39,5 @@ __all__ = [
     "Cifar10",
     "load_cifar10",
     "CIFAR10_CLASSES",
+    "load_image_folder",
 ]
