@@ -20,7 +20,9 @@ Every loader returns images as float32 ``(N, C, H, W)`` in ``[0, 1]`` and labels
 
 from .digits import (Digits, _bundled_digits, _digits_split, _read_bundled_digits_file,
                      _resize_bilinear, _stratified_split, load_digits)
-from . import cifar10, digits, download, idx, image_folder
+from . import augment, cifar10, digits, download, idx, image_folder
+from .augment import (affine_transform, random_augment, random_rotation, random_shift,
+                      random_zoom)
 from .cifar10 import CIFAR10_CLASSES, Cifar10, load_cifar10
 from .download import DatasetError
 from .image_folder import load_image_folder
@@ -40,4 +42,9 @@ __all__ = [
     "load_cifar10",
     "CIFAR10_CLASSES",
     "load_image_folder",
+    "affine_transform",
+    "random_shift",
+    "random_rotation",
+    "random_zoom",
+    "random_augment",
 ]
