@@ -98,7 +98,8 @@ def test_palette_image_with_a_transparent_colour(tmp_path):
     img.putdata([0, 1, 2])
     (tmp_path / "p").mkdir()
     img.save(tmp_path / "p" / "pal.png", transparency=0)          # colour 0 is transparent
-    assert Image.open(tmp_path / "p" / "pal.png").mode == "P"
+    with Image.open(tmp_path / "p" / "pal.png") as saved:
+        assert saved.mode == "P"
     x, _, _ = load_image_folder(tmp_path)
     np.testing.assert_array_equal(x[0, :, 0], [[0, 0, 1], [0, 1, 0], [0, 0, 0]])
 
