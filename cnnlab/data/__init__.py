@@ -18,9 +18,11 @@ Every loader returns images as float32 ``(N, C, H, W)`` in ``[0, 1]`` and labels
 ``(N,)``, the layout the course's convolution functions take.
 """
 
-from .digits import (Digits, _bundled_digits, _digits_split, _read_bundled_digits_file,
-                     _resize_bilinear, _stratified_split, load_digits)
-from . import augment, cifar10, digits, download, idx, image_folder
+from .digits import Digits, load_digits
+# Private helpers that cnnlab.widgets and the tests reach as cnnlab.data.<name> (the submodules
+# themselves, cnnlab.data.digits etc., are attributes of the package once imported).
+from .digits import (_bundled_digits, _digits_split, _read_bundled_digits_file,  # noqa: F401
+                     _resize_bilinear, _stratified_split)
 from .augment import (affine_transform, random_augment, random_rotation, random_shift,
                       random_zoom)
 from .cifar10 import CIFAR10_CLASSES, Cifar10, load_cifar10

@@ -23,7 +23,6 @@ import urllib.request
 from pathlib import Path
 
 from ..language import tr
-from ._checks import check_path
 
 __all__ = ["DatasetError", "cache_root", "fetch", "check_mirrors", "check_checksums",
            "check_timeout", "sha256_of"]
@@ -47,7 +46,7 @@ def cache_root(cache_dir):
                    f"（{type(cache_dir).__name__}）。",
                 en=f"cache_dir must be a path (str or os.PathLike) or None, "
                    f"got {type(cache_dir).__name__}."))
-        return check_path("cache_dir", cache_dir)
+        return Path(cache_dir).expanduser()
     if os.environ.get("CNNLAB_DATA_DIR"):
         return Path(os.environ["CNNLAB_DATA_DIR"]).expanduser()
     import platformdirs  # installed with jupyter_core, which JupyterLab needs
