@@ -1,16 +1,13 @@
 """Tests for cnnlab.data.
 
-Digits: the bundled scikit-learn set, split and upsampled. IDX loaders: the real download code,
-run against small IDX files generated here and served by an HTTP server on 127.0.0.1 — no test
-touches the internet.
+Digits: the bundled scikit-learn set, split and upsampled. IDX loaders: the real download code
+(cnnlab.data.download, shared with CIFAR-10), run against small IDX files generated here and
+served by an HTTP server on 127.0.0.1 (tests/loopback.py) — no test touches the internet.
 """
 
 import gzip
 import hashlib
-import socket
 import struct
-import threading
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import numpy as np
@@ -20,6 +17,7 @@ from sklearn.datasets import load_digits as sklearn_load_digits
 import cnnlab.language
 from cnnlab import data
 from cnnlab.data import DatasetError, load_digits, load_idx_dataset
+from loopback import dead_url, files_in, server  # noqa: F401  (pytest fixtures)
 
 
 @pytest.fixture(autouse=True)
@@ -249,79 +247,6 @@ class Fake:
         return {name: sha256(blob) for name, blob in self.files.items()}
 
 
-class Handler(BaseHTTPRequestHandler):
-    """Serves ``server.routes[path] = (body, mode)``; everything else is 404."""
-
-    def do_GET(self):
-        state = self.server.state
-        with state.lock:
-            state.requests.append(self.path)
-        if self.path not in state.routes:
-            self.send_error(404, "Not Found")
-            return
-        body, mode = state.routes[self.path]
-        self.send_response(200)
-        if mode == "chunked-truncate":
-            self.send_header("Transfer-Encoding", "chunked")
-        elif mode != "no-length":
-            self.send_header("Content-Length", str(len(body)))
-        self.end_headers()
-        if mode == "chunked-truncate":  # one chunk announced whole, half of it sent
-            self.wfile.write(f"{len(body):x}\r\n".encode() + body[: len(body) // 2])
-        elif mode == "hang":
-            state.stop.wait(10)  # never answers before the client's timeout
-        elif mode in ("truncate", "no-length"):
-            self.wfile.write(body[: len(body) // 2])  # then the connection closes
-        else:
-            self.wfile.write(body)
-
-    def log_message(self, *args):  # keep pytest's output clean
-        pass
-
-
-class ServerState:
-    def __init__(self, port):
-        self.port = port
-        self.routes = {}
-        self.requests = []
-        self.lock = threading.Lock()
-        self.stop = threading.Event()
-
-    def url(self, prefix):
-        return f"http://127.0.0.1:{self.port}/{prefix}/"
-
-    def serve(self, prefix, files, mode="ok", only=None):
-        for name, blob in files.items():
-            self.routes[f"/{prefix}/{name}"] = (blob, mode if only in (None, name) else "ok")
-
-
-@pytest.fixture
-def server():
-    httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)  # loopback only, any free port
-    httpd.state = ServerState(httpd.server_address[1])
-    # a short poll interval: shutdown() waits for the next poll
-    thread = threading.Thread(target=httpd.serve_forever, args=(0.01,), daemon=True)
-    thread.start()
-    yield httpd.state
-    httpd.state.stop.set()
-    httpd.shutdown()
-    httpd.server_close()
-    thread.join(5)
-
-
-@pytest.fixture
-def dead_url():
-    """A loopback URL where nothing listens: connecting is refused, as on a machine offline."""
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
-    return f"http://127.0.0.1:{port}/mnist/"
-
-
-def files_in(folder):
-    return sorted(p.relative_to(folder).as_posix() for p in Path(folder).rglob("*") if p.is_file())
-
-
 def load(cache, mirrors, checksums, name="mnist", **kwargs):
     return load_idx_dataset(name, cache, mirrors=mirrors, checksums=checksums, progress=False,
                             **kwargs)
@@ -400,7 +325,7 @@ def test_default_cache_directory_is_the_user_cache(monkeypatch, tmp_path):
 
     monkeypatch.delenv("CNNLAB_DATA_DIR", raising=False)
     monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path))
-    root = data._cache_root(None)
+    root = data.download.cache_root(None)
     assert root == Path(platformdirs.user_cache_dir("cnnlab"))
     assert root.name == "cnnlab"
 
@@ -605,9 +530,10 @@ def test_the_bundled_file_read_directly_is_what_sklearn_loads():
 
 
 def test_load_digits_falls_back_to_sklearn_when_the_file_moves(monkeypatch):
-    from cnnlab import data
+    from cnnlab.data import digits
 
-    monkeypatch.setattr(data, "_read_bundled_digits_file", lambda: None)
+    # load_digits looks the reader up in its own module, cnnlab.data.digits
+    monkeypatch.setattr(digits, "_read_bundled_digits_file", lambda: None)
     data._bundled_digits.cache_clear()
     data._digits_split.cache_clear()
     try:
