@@ -53,6 +53,10 @@ FORBIDDEN_TERMS = {
 }
 # The lectures' own keywords, each in the notebook that teaches it.
 LECTURE_KEYWORDS = {
+    "01_convolution": ["平行移動同変性", "equivariance", "局所結合", "locally connected", "タイル型畳み込み",
+                       "tiled convolution", "パラメータ共有", "parameter sharing", "特徴マップ"],
+    "04_pooling": ["MAXプーリング", "平均プーリング", "平行移動不変性", "invariance", "平行移動同変性", "equivariance",
+                   "グローバル平均プーリング", "global average pooling"],
     "05_softmax_cross_entropy": ["交差エントロピー誤差", "cross-entropy"],
     "07_inside_a_cnn": ["平行移動同変性", "equivariance", "特徴マップ"],
 }
