@@ -10,6 +10,8 @@
   copied verbatim from course/01, and every markdown cell holds Japanese and English.
 - Terminology: one Japanese term per idea in every cell (markdown and code comments): the
   variants in FORBIDDEN_TERMS fail; each lecture holds its own keywords (LECTURE_KEYWORDS).
+- Exercises: lectures 01..08 end with two or three "predict, then run" exercises, each a question,
+  a code cell that prints and asserts the answer, and the explanation in a collapsed <details>.
 
 Runtime on 2 cores: about 5-10 s per notebook, most of it kernel start-up and imports.
 """
@@ -153,6 +155,33 @@ def test_lecture_has_its_keywords(name):
     text = "\n".join(cell.source for cell in read(COURSE / f"{name}.ipynb").cells)
     missing = [word for word in LECTURE_KEYWORDS[name] if word not in text]
     assert not missing, f"{name} lacks the lecture keywords {missing}"
+
+
+def has_print_and_assert(source):
+    tree = ast.parse(source)
+    calls = {node.func.id for node in ast.walk(tree) if isinstance(node, ast.Call) and isinstance(node.func, ast.Name)}
+    return "print" in calls and any(isinstance(node, ast.Assert) for node in ast.walk(tree))
+
+
+@pytest.mark.parametrize("name", LECTURES)
+def test_lecture_ends_with_exercises(name):
+    cells = read(COURSE / f"{name}.ipynb").cells
+    ids = [cell.id for cell in cells]
+    assert "exercises-md" in ids, f"{name} has no exercises section ('exercises-md')"
+    intro = cells[ids.index("exercises-md")]
+    assert "予想してから実行" in intro.source and "predict, then run" in intro.source
+    tail = cells[ids.index("exercises-md") + 1:]
+    n = len(tail) // 3
+    assert 2 <= n <= 3 and len(tail) == 3 * n, \
+        f"{name}: after 'exercises-md' come 2 or 3 exercises of 3 cells each, and nothing else: {ids[-len(tail):]}"
+    for k in range(1, n + 1):
+        question, run, answer = tail[3 * k - 3:3 * k]
+        assert [question.id, run.id, answer.id] == [f"exercise-{k}-md", f"exercise-{k}", f"exercise-{k}-answer"]
+        assert question.cell_type == "markdown" and "予想" in question.source and "prediction" in question.source
+        assert run.cell_type == "code" and has_print_and_assert(run.source), \
+            f"{run.id}: the cell prints the answer and asserts it"
+        assert answer.cell_type == "markdown" and answer.source.startswith("<details><summary>") \
+            and answer.source.endswith("</details>"), f"{answer.id}: the explanation is collapsed in <details>"
 
 
 # ----------------------------------------------------------------------------------------------
