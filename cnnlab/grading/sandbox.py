@@ -470,8 +470,8 @@ try:
         os.setgroups([])
         os.setresgid(uid, uid, uid)
         os.setresuid(uid, uid, uid)        # all capabilities are lost here
-    for which, value in cfg["rlimits"]:
-        resource.setrlimit(getattr(resource, which), (value, value))
+    for which, soft, hard in cfg["rlimits"]:
+        resource.setrlimit(getattr(resource, which), (soft, hard))
     libc.prctl(4, 0, 0, 0, 0)              # PR_SET_DUMPABLE 0: the command can't ptrace us
 except Exception as error:
     send({"error": f"{type(error).__name__}: {error}"})
@@ -542,9 +542,14 @@ send({"end": True})
 
 
 def _rlimits(limits):
-    return [("RLIMIT_AS", limits.memory_bytes), ("RLIMIT_NPROC", limits.processes),
-            ("RLIMIT_CPU", limits.cpu_seconds), ("RLIMIT_FSIZE", limits.file_bytes),
-            ("RLIMIT_NOFILE", limits.open_files), ("RLIMIT_CORE", 0)]
+    """(name, soft, hard) triples. CPU: SIGXCPU at the soft limit (the process can tell what
+    happened), SIGKILL one second later at the hard one."""
+    return [("RLIMIT_AS", limits.memory_bytes, limits.memory_bytes),
+            ("RLIMIT_NPROC", limits.processes, limits.processes),
+            ("RLIMIT_CPU", limits.cpu_seconds, limits.cpu_seconds + 1),
+            ("RLIMIT_FSIZE", limits.file_bytes, limits.file_bytes),
+            ("RLIMIT_NOFILE", limits.open_files, limits.open_files),
+            ("RLIMIT_CORE", 0, 0)]
 
 
 def _run_bwrap(argv, *, inputs, output_dir, outputs, limits, env, expose_cnnlab):
@@ -723,9 +728,9 @@ def _supervise(proc, limits, extra_readers=()):
     waiter.join(limits.wall_seconds)
     timed_out = waiter.is_alive()
     _kill_group(proc.pid)                  # the timeout; or what an unsandboxed run left behind
+    waiter.join()
     # wait4, not Popen.wait: it also gives the CPU time of the waited-for process tree.
     _, status, usage = os.wait4(proc.pid, 0)
-    waiter.join()
     wall = time.monotonic() - start
     proc.returncode = _decode_status(status)  # reaped: Popen must not wait again
     for reader in (out, err, *extra_readers):
@@ -764,11 +769,12 @@ def _run_unsafe(argv, *, inputs, output_dir, outputs, limits, env, expose_cnnlab
         if expose_cnnlab:
             full_env["PYTHONPATH"] = str(_cnnlab_dir().parent)
         full_env.update(env)
-        rlimits = [(getattr(resource, which), value) for which, value in _rlimits(limits)]
+        rlimits = [(getattr(resource, which), soft, hard)
+                   for which, soft, hard in _rlimits(limits)]
 
         def set_limits():
-            for which, value in rlimits:
-                resource.setrlimit(which, (value, value))
+            for which, soft, hard in rlimits:
+                resource.setrlimit(which, (soft, hard))
 
         proc = subprocess.Popen(argv, cwd=work, env=full_env, stdin=subprocess.DEVNULL,
                                 stdout=subprocess.PIPE, stderr=subprocess.PIPE,
