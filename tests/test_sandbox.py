@@ -273,6 +273,9 @@ def test_runs_without_privileges():
         for key in ("CapPrm", "CapEff", "CapBnd", "CapAmb", "NoNewPrivs"):
             print(f"{key}: {status[key].strip()}")
         print(f"uid: {os.getuid()}")
+        import ctypes
+        libc = ctypes.CDLL(None, use_errno=True)
+        print(f"unshare-user: {libc.unshare(0x10000000)} errno {ctypes.get_errno()}")
         print(f"processes: {sorted(int(p) for p in os.listdir('/proc') if p.isdigit())}")
         """)
     assert result.returncode == 0, result.stderr
@@ -281,6 +284,8 @@ def test_runs_without_privileges():
         assert int(verdicts[key], 16) == 0, (key, verdicts[key])
     assert verdicts["NoNewPrivs"] == "1"
     assert int(verdicts["uid"]) != 0 or os.geteuid() != 0
+    # seccomp: no user namespace, in which it could mount a tmpfs without a size cap (1 = EPERM).
+    assert verdicts["unshare-user"] == "-1 errno 1"
     # Only the sandbox's own processes: bwrap's PID 1, the launcher, and this script.
     assert verdicts["processes"] == "[1, 2, 3]"
 

@@ -46,6 +46,9 @@ Design points:
   running the command; all capabilities go with that switch, and no_new_privs stops setuid
   programs from giving any back. The fresh uid matters: Linux does not enforce RLIMIT_NPROC
   for root, so without it a fork bomb would be unbounded.
+* **seccomp.** A small BPF filter (x86_64, aarch64) refuses new user namespaces in both modes:
+  inside one, a command could mount a tmpfs of its own and fill memory past every cap. It also
+  refuses the kernel keyrings (per uid, not namespaced) and other ABIs (i386, x32).
 * **Limits.** The launcher sets rlimits on itself before it forks the command, so they hold for
   every process the command starts: RLIMIT_AS (``memory_bytes`` per process), RLIMIT_NPROC
   (``processes``: processes and threads of the sandbox's uid), RLIMIT_CPU, RLIMIT_FSIZE,
@@ -79,6 +82,7 @@ import resource
 import secrets
 import shutil
 import signal
+import struct
 import subprocess
 import sys
 import tempfile
@@ -378,7 +382,7 @@ def _sandbox_env(env, expose_cnnlab):
     return base
 
 
-def _bwrap_args(*, limits, inputs, env, as_root, cnnlab_dir, info_fd):
+def _bwrap_args(*, limits, inputs, env, as_root, cnnlab_dir, info_fd, seccomp_fd):
     """bwrap's options, in order: namespaces, read-only system, tmpfs, inputs, environment."""
     args = ["--die-with-parent", "--new-session", "--hostname", "sandbox"]
     if as_root:
@@ -434,7 +438,70 @@ def _bwrap_args(*, limits, inputs, env, as_root, cnnlab_dir, info_fd):
     for key, value in env.items():
         args += ["--setenv", key, value]
     args += ["--info-fd", str(info_fd)]
+    if seccomp_fd is not None:
+        args += ["--seccomp", str(seccomp_fd)]
     return args
+
+
+# seccomp: a classic-BPF filter bwrap loads before starting the launcher (``--seccomp FD``).
+# It refuses new user namespaces (unshare/clone with CLONE_NEWUSER; clone3 answers ENOSYS so
+# that the C library falls back to clone, whose flags a filter can read) and the kernel
+# keyrings, which are per uid and not namespaced.
+# {machine: (AUDIT_ARCH, {syscall: number})}, numbers from the kernel's syscall tables.
+SECCOMP_ARCHES = {
+    "x86_64": (0xC000003E, {"unshare": 272, "clone": 56, "clone3": 435,
+                            "add_key": 248, "request_key": 249, "keyctl": 250}),
+    "aarch64": (0xC00000B7, {"unshare": 97, "clone": 220, "clone3": 435,
+                             "add_key": 217, "request_key": 218, "keyctl": 219}),
+}
+CLONE_NEWUSER = 0x10000000
+
+
+def _seccomp_filter(machine=None):
+    """The filter as bytes (struct sock_filter[]), or None on an architecture not listed.
+
+    seccomp_data: nr at offset 0, arch at 4, args[0] (low 32 bits, little-endian) at 16.
+    """
+    machine = platform.machine() if machine is None else machine
+    if machine not in SECCOMP_ARCHES:
+        return None
+    arch, nr = SECCOMP_ARCHES[machine]
+    ld, jeq, jge, jset, ret = 0x20, 0x15, 0x35, 0x45, 0x06
+    allow, eperm, enosys = 0x7FFF0000, 0x00050000 | 1, 0x00050000 | 38
+    # (code, target if true, target if false, k); targets are labels, resolved below.
+    program = [
+        (ld, None, None, 4), (jeq, "next", "deny", arch),      # another ABI (i386): refuse
+        (ld, None, None, 0),
+        (jge, "deny", "next", 0x40000000),                      # x32 syscalls on x86_64
+        (jeq, "enosys", "next", nr["clone3"]),
+        (jeq, "flags", "next", nr["unshare"]),
+        (jeq, "flags", "next", nr["clone"]),
+        (jeq, "deny", "next", nr["add_key"]),
+        (jeq, "deny", "next", nr["request_key"]),
+        (jeq, "deny", "next", nr["keyctl"]),
+        (ret, None, None, allow),
+        "flags", (ld, None, None, 16), (jset, "deny", "next", CLONE_NEWUSER),
+        (ret, None, None, allow),
+        "deny", (ret, None, None, eperm),
+        "enosys", (ret, None, None, enosys),
+    ]
+    labels, index = {}, 0
+    for item in program:
+        if isinstance(item, str):
+            labels[item] = index
+        else:
+            index += 1
+    code, index = b"", 0
+    for item in program:
+        if isinstance(item, str):
+            continue
+        op, if_true, if_false, k = item
+        # A jump's offsets count the instructions skipped after this one.
+        jt = 0 if if_true in (None, "next") else labels[if_true] - index - 1
+        jf = 0 if if_false in (None, "next") else labels[if_false] - index - 1
+        code += struct.pack("=HBBI", op, jt, jf, k)
+        index += 1
+    return code
 
 
 # The launcher runs inside the sandbox as ``python -I -S -c LAUNCHER CONFIG`` (standard library
@@ -557,6 +624,14 @@ def _run_bwrap(argv, *, inputs, output_dir, outputs, limits, env, expose_cnnlab)
     as_root = os.geteuid() == 0
     status_r, status_w = os.pipe()
     info_r, info_w = os.pipe()
+    pass_fds = [status_w, info_w]
+    seccomp = _seccomp_filter()
+    seccomp_fd = None
+    if seccomp is not None:
+        seccomp_fd, seccomp_w = os.pipe()
+        os.write(seccomp_w, seccomp)          # a few hundred bytes: fits in the pipe buffer
+        os.close(seccomp_w)
+        pass_fds.append(seccomp_fd)
     config = {
         "argv": argv, "inputs": sorted(inputs), "outputs": outputs if output_dir else [],
         "in_dir": INPUTS, "work": WORK, "home": BOX + "/home", "tmp": BOX + "/tmp",
@@ -565,15 +640,15 @@ def _run_bwrap(argv, *, inputs, output_dir, outputs, limits, env, expose_cnnlab)
     }
     args = _bwrap_args(limits=limits, inputs=inputs, env=_sandbox_env(env, expose_cnnlab),
                        as_root=as_root, cnnlab_dir=_cnnlab_dir() if expose_cnnlab else None,
-                       info_fd=info_w)
+                       info_fd=info_w, seccomp_fd=seccomp_fd)
     cmd = [bwrap, *args, "--", sys.executable, "-I", "-S", "-c", LAUNCHER, json.dumps(config)]
     try:
         proc = subprocess.Popen(cmd, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
-                                stderr=subprocess.PIPE, pass_fds=(status_w, info_w),
+                                stderr=subprocess.PIPE, pass_fds=pass_fds,
                                 start_new_session=True, env={"PATH": "/usr/bin:/bin"})
     finally:
-        os.close(status_w)
-        os.close(info_w)
+        for fd in pass_fds:
+            os.close(fd)
     status_reader = _Reader(os.fdopen(status_r, "rb"), limits.output_bytes + 64 * 1024)
     info_reader = _Reader(os.fdopen(info_r, "rb"), 64 * 1024)
     run = _supervise(proc, limits, extra_readers=(status_reader, info_reader))
