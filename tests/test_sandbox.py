@@ -141,7 +141,7 @@ def test_outputs_beyond_output_bytes_and_logs_beyond_log_bytes_are_cut(tmp_path)
     result = run("""
         import sys
         open("small.txt", "w").write("x" * 1000)
-        open("big.txt", "w").write("y" * 5000)
+        open("big.txt", "w").write("y" * 5000)      # sorted first: skipped, small.txt still fits
         sys.stdout.write("z" * 9000)
         """, output_dir=tmp_path, limits=Limits(output_bytes=3000, log_bytes=4096))
     assert result.returncode == 0, result.stderr
@@ -276,6 +276,14 @@ def test_runs_without_privileges():
         import ctypes
         libc = ctypes.CDLL(None, use_errno=True)
         print(f"unshare-user: {libc.unshare(0x10000000)} errno {ctypes.get_errno()}")
+        # The launcher's pipe to the grader: closed here, and the launcher is not dumpable.
+        for name, action in [("own-fd-3", lambda: os.fstat(3)),
+                             ("launcher-fds", lambda: os.listdir("/proc/2/fd"))]:
+            try:
+                action()
+                print(f"{name}: OPEN")
+            except OSError as error:
+                print(f"{name}: blocked {type(error).__name__}")
         print(f"processes: {sorted(int(p) for p in os.listdir('/proc') if p.isdigit())}")
         """)
     assert result.returncode == 0, result.stderr
@@ -286,6 +294,8 @@ def test_runs_without_privileges():
     assert int(verdicts["uid"]) != 0 or os.geteuid() != 0
     # seccomp: no user namespace, in which it could mount a tmpfs without a size cap (1 = EPERM).
     assert verdicts["unshare-user"] == "-1 errno 1"
+    assert verdicts["own-fd-3"].startswith("blocked ")
+    assert verdicts["launcher-fds"].startswith("blocked ")
     # Only the sandbox's own processes: bwrap's PID 1, the launcher, and this script.
     assert verdicts["processes"] == "[1, 2, 3]"
 
@@ -575,6 +585,23 @@ def test_unsafe_flag_runs_unsandboxed_and_says_so(fresh_probe, monkeypatch, tmp_
     assert result.sandboxed is False
     assert (tmp_path / "out" / "out.txt").read_text() == "42"
     assert report(result) == {"secret": "none", "home": "[]"}
+
+
+def test_python_environment_around_home_is_refused(monkeypatch):
+    """Mounting a prefix that contains HOME would show HOME: no sandbox then."""
+    home = Path(os.path.realpath(sys.prefix)) / "lib"
+    monkeypatch.setenv("HOME", str(home))
+    with pytest.raises(SandboxUnavailable, match=f"contains {home}"):
+        run_sandboxed([sys.executable, "-c", "pass"])
+
+
+def test_inputs_larger_than_the_disk_are_reported(tmp_path):
+    big = tmp_path / "big.bin"
+    big.write_bytes(b"x" * (3 * 2**20))
+    result = run_sandboxed([sys.executable, "-c", "print('never')"], inputs={"big.bin": big},
+                           limits=Limits(disk_bytes=2**20))
+    assert result.returncode is None and result.stdout == ""
+    assert "No space left on device" in result.error
 
 
 def test_unsafe_run_keeps_the_wall_clock_limit(fresh_probe, monkeypatch):

@@ -53,14 +53,15 @@ Design points:
   every process the command starts: RLIMIT_AS (``memory_bytes`` per process), RLIMIT_NPROC
   (``processes``: processes and threads of the sandbox's uid), RLIMIT_CPU, RLIMIT_FSIZE,
   RLIMIT_NOFILE and RLIMIT_CORE=0. Files can only be written in tmpfs mounts with a size cap
-  (``--size``): ``/sandbox`` (``disk_bytes``) and ``/dev/shm``; the root of the sandbox is
+  (``--size``): ``/sandbox`` and ``/dev/shm``, ``disk_bytes`` each; the root of the sandbox is
   remounted read-only. A wall-clock timer kills bubblewrap's process group, which takes the
   PID namespace with it.
 * **Getting results out.** The tmpfs disappears with the sandbox. When the command has exited,
   the launcher kills every process left in the sandbox and streams the output files through a
-  pipe: a JSON header line per file, then its bytes. The grader reads at most
-  ``output_bytes``, accepts only plain relative names (and only those asked for) and writes
-  them under ``output_dir`` itself. The command could overwrite the launcher's output only with
+  pipe: a JSON header line per file, then its bytes (files that no longer fit in
+  ``output_bytes`` are skipped; at most 1000 files). The grader reads at most that much,
+  accepts only plain relative names (and only those asked for) and writes them under
+  ``output_dir`` itself. The command could overwrite the launcher's output only with
   files it could have written anyway; treat every output as the student's.
 * **Proof no process survives.** bubblewrap reports the PID namespace's inode (``--info-fd``);
   after the run ``leftover_processes`` counts host processes still in that namespace (0).
@@ -103,6 +104,7 @@ HOME = "/home/student"            # -> /sandbox/home
 INPUTS = BOX + "/in"              # read-only originals of the inputs
 CNNLAB_ROOT = "/opt/cnnlab"       # PYTHONPATH entry holding the cnnlab package
 SANDBOX_UID_BASE = 1_900_000_000  # fresh uids for the command when the grader is root
+MAX_OUTPUT_FILES = 1000           # output files brought back at most
 
 # /etc entries the dynamic linker, Python and Debian's /usr/bin symlinks need; nothing else.
 ETC_ENTRIES = ("ld.so.cache", "ld.so.conf", "ld.so.conf.d", "localtime", "alternatives",
@@ -270,6 +272,9 @@ def run_sandboxed(argv, *, inputs=None, output_dir=None, outputs=None, limits=No
         output_dir = Path(output_dir)
     available, reason = sandbox_available()
     if available:
+        reason = _python_exposes_private_files(expose_cnnlab)
+        available = not reason
+    if available:
         return _run_bwrap(argv, inputs=inputs, output_dir=output_dir, outputs=outputs,
                           limits=limits, env=env, expose_cnnlab=expose_cnnlab)
     if not unsafe:
@@ -355,6 +360,30 @@ def _python_roots():
             roots.add(real)
     # A root inside another root needs no mount of its own.
     return sorted(r for r in roots if not any(r.startswith(o + "/") for o in roots))
+
+
+def _python_exposes_private_files(expose_cnnlab):
+    """Why mounting Python's prefix would show private folders, or "" if it would not.
+
+    The prefix is mounted whole. If it contains HOME, the folder the grader runs in (the
+    course folder under nbgrader) or an editable cnnlab's course folder, those would be visible.
+    """
+    private = {os.path.realpath(os.path.expanduser("~")), os.path.realpath(os.getcwd())}
+    if expose_cnnlab:
+        course = _cnnlab_dir().parent
+        if course.name not in ("site-packages", "dist-packages"):
+            private.add(str(course))
+    for root in _python_roots():
+        for folder in sorted(private):
+            if folder == root or folder.startswith(root + "/"):
+                return tr(
+                    ja=f"Python の環境 {root} の中に {folder} があります。サンドボックスには Python "
+                       "の環境をまるごと読み取り専用で見せるので、そのフォルダーも見えてしまいます。"
+                       "ホームや講義フォルダーの外にある Python 環境で採点してください。",
+                    en=f"The Python environment {root} contains {folder}. The sandbox shows the "
+                       "whole environment (read-only), so that folder would be visible too. "
+                       "Grade with a Python environment outside HOME and the course folder.")
+    return ""
 
 
 def _cnnlab_dir():
@@ -589,12 +618,17 @@ if cfg["outputs"] is None:
         names += sorted(os.path.relpath(os.path.join(base, f), work) for f in files)
 else:
     names = cfg["outputs"]
+budget, sent = cfg["output_bytes"], 0
 for name in names:
     path = os.path.join(work, name)
-    if not regular(path):
+    if sent == cfg["max_files"] or len(name.encode()) > 255 or not regular(path):
         continue
     fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW)
     size = os.fstat(fd).st_size
+    if size > budget:                      # too big to come back: skip, keep the smaller ones
+        os.close(fd)
+        continue
+    budget, sent = budget - size, sent + 1
     send({"name": name, "size": size})
     left = size
     while left > 0:
@@ -637,6 +671,7 @@ def _run_bwrap(argv, *, inputs, output_dir, outputs, limits, env, expose_cnnlab)
         "in_dir": INPUTS, "work": WORK, "home": BOX + "/home", "tmp": BOX + "/tmp",
         "uid": SANDBOX_UID_BASE + secrets.randbelow(1_000_000) if as_root else None,
         "rlimits": _rlimits(limits), "status_fd": status_w,
+        "output_bytes": limits.output_bytes, "max_files": MAX_OUTPUT_FILES,
     }
     args = _bwrap_args(limits=limits, inputs=inputs, env=_sandbox_env(env, expose_cnnlab),
                        as_root=as_root, cnnlab_dir=_cnnlab_dir() if expose_cnnlab else None,
@@ -649,7 +684,9 @@ def _run_bwrap(argv, *, inputs, output_dir, outputs, limits, env, expose_cnnlab)
     finally:
         for fd in pass_fds:
             os.close(fd)
-    status_reader = _Reader(os.fdopen(status_r, "rb"), limits.output_bytes + 64 * 1024)
+    # Files, plus a header line (< 512 bytes: names of at most 255 bytes) per file.
+    status_reader = _Reader(os.fdopen(status_r, "rb"),
+                            limits.output_bytes + (MAX_OUTPUT_FILES + 2) * 512)
     info_reader = _Reader(os.fdopen(info_r, "rb"), 64 * 1024)
     run = _supervise(proc, limits, extra_readers=(status_reader, info_reader))
     messages, files = _parse_stream(status_reader.data, outputs, limits.output_bytes)
@@ -860,6 +897,8 @@ def _run_unsafe(argv, *, inputs, output_dir, outputs, limits, env, expose_cnnlab
             budget = limits.output_bytes
             for name in outputs if outputs is not None else _walk_files(work):
                 path = work / name
+                if len(files) == MAX_OUTPUT_FILES:
+                    break
                 if path.is_file() and not path.is_symlink() and path.stat().st_size <= budget:
                     files.append((name, path.read_bytes()))
                     budget -= len(files[-1][1])
