@@ -173,7 +173,8 @@ def test_cannot_read_solutions_home_or_environment(tmp_path, monkeypatch):
         attempt("home-dir", lambda: os.listdir({str(home)!r}))
         attempt("host-tmp", lambda: os.listdir({str(tmp_path)!r}))
         attempt("root-home", lambda: os.listdir("/root/.ipython"))
-        print("env-secret:", "LEAK" if any({secret!r} in v for v in os.environ.values()) else "none")
+        leaked = any({secret!r} in value for value in os.environ.values())
+        print("env-secret:", "LEAK" if leaked else "none")
         print("env-names:", sorted(os.environ))
         print("home:", os.path.expanduser("~"), os.listdir(os.path.expanduser("~")))
         print("top:", sorted(os.listdir("/")))
@@ -188,7 +189,8 @@ def test_cannot_read_solutions_home_or_environment(tmp_path, monkeypatch):
     assert verdicts["home"] == "/home/student []"
     # The root holds the system, the sandbox's own mounts, and the top folder of Python's prefix.
     python_tops = {Path(os.path.realpath(p)).parts[1] for p in (sys.prefix, sys.base_prefix)}
-    system = {d for d in ("bin", "sbin", "lib", "lib32", "lib64", "libx32") if os.path.lexists("/" + d)}
+    system = {d for d in ("bin", "sbin", "lib", "lib32", "lib64", "libx32")
+              if os.path.lexists("/" + d)}
     expected = system | python_tops | {"dev", "etc", "home", "opt", "proc", "sandbox", "tmp", "usr"}
     assert verdicts["top"] == str(sorted(expected))
     assert REPO.parts[1] in python_tops or REPO.parts[1] not in verdicts["top"]
@@ -475,7 +477,8 @@ def test_disk_filler_is_bounded(tmp_path):
                     f.write(chunk)
                     f.flush()
         except OSError as error:
-            print(f"one-file: blocked {error.errno} at {os.path.getsize('/sandbox/work/one-big-file')}")
+            size = os.path.getsize("/sandbox/work/one-big-file")
+            print(f"one-file: blocked {error.errno} at {size}")
         """, limits=Limits(disk_bytes=16 * 2**20, file_bytes=4 * 2**20), output_dir=tmp_path,
         outputs=[])
     assert result.returncode == 0, result.stderr

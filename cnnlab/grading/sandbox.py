@@ -7,17 +7,18 @@ beyond the files it was given, and returns a :class:`SandboxResult`.
 What the command sees (bubblewrap, Debian package ``bubblewrap`` >= 0.8)::
 
     /usr, /bin, /lib*, /sbin       read-only (symlinks where the host has merged /usr)
-    /etc/{ld.so.cache, ...}        read-only: only the few files the dynamic linker and Python use
-    <Python prefix(es)>            read-only: sys.prefix, sys.base_prefix (interpreter + site-packages)
-    /opt/cnnlab/cnnlab             read-only: the cnnlab package directory only (PYTHONPATH=/opt/cnnlab)
+    /etc/{ld.so.cache, ...}        read-only: the few files the dynamic linker and Python use
+    <Python prefix(es)>            read-only: sys.prefix, sys.base_prefix (site-packages inside)
+    /opt/cnnlab/cnnlab             read-only: the cnnlab package directory only
+                                   (PYTHONPATH=/opt/cnnlab)
     /sandbox                       private tmpfs of Limits.disk_bytes, gone when the run ends:
         work/                      the working directory; the inputs are copied here (writable)
         home/                      HOME (/home/student links here): empty
         tmp/                       /tmp links here
         in/<name>                  the inputs themselves, read-only (the originals stay untouched)
     /proc, /dev                    a fresh procfs (only the sandbox's processes) and minimal /dev
-    everything else                absent: no course folder, no solutions/, no gradebook, no HOME,
-                                   no /tmp or /work of the host, no /root
+    everything else                absent: no course folder, no solutions/, no gradebook, no HOME
+                                   (a prefix inside HOME shows that prefix only), no host /tmp
 
 Design points:
 
@@ -38,12 +39,13 @@ Design points:
   ``PYTHONPATH=/opt/cnnlab`` puts it first on ``sys.path`` (the path finder runs before the
   editable finder). A bind mount shows one directory: ``..`` from its top stays in the
   sandbox's own tree, and relative or absolute symlinks resolve inside the sandbox too, so the
-  rest of the course folder cannot be reached through it.
+  rest of the course folder cannot be reached through it. A Python prefix is mounted whole, so
+  one that contains HOME, the grader's working folder or the course folder is refused.
 * **Who runs the command.** As an ordinary user, bubblewrap makes a user namespace (the user's
   own uid inside, ``--disable-userns`` so no nested ones). As root (CI, containers) there is no
   user namespace: bubblewrap runs as root, hands only CAP_SETUID/SETGID/CHOWN/SETPCAP to a small
-  launcher, and the launcher switches to a fresh unprivileged uid (``1_900_000_000 + random``) before
-  running the command; all capabilities go with that switch, and no_new_privs stops setuid
+  launcher, and the launcher switches to a fresh unprivileged uid (``1_900_000_000 + random``)
+  before running the command; all capabilities go with that switch, and no_new_privs stops setuid
   programs from giving any back. The fresh uid matters: Linux does not enforce RLIMIT_NPROC
   for root, so without it a fork bomb would be unbounded.
 * **seccomp.** A small BPF filter (x86_64, aarch64) refuses new user namespaces in both modes:
@@ -66,9 +68,10 @@ Design points:
 * **Proof no process survives.** bubblewrap reports the PID namespace's inode (``--info-fd``);
   after the run ``leftover_processes`` counts host processes still in that namespace (0).
 
-What this does not cap: memory outside RLIMIT_AS (tmpfs pages are capped by the tmpfs sizes;
-``memfd`` files by RLIMIT_FSIZE x RLIMIT_NOFILE per process). A hard total for memory needs a
-cgroup, which ordinary users and many containers cannot create.
+What this does not cap: the memory total. RLIMIT_AS holds per process, so the run can use up
+to ``processes x memory_bytes`` plus the two tmpfs mounts, and memory-backed files (memfd)
+escape RLIMIT_AS, bounded only by RLIMIT_FSIZE x RLIMIT_NOFILE per process. A hard total needs
+a cgroup, which ordinary users and many containers cannot create.
 
 Where no sandbox can be made (not Linux, bwrap missing or older than 0.8, user namespaces
 disabled), ``run_sandboxed`` raises :class:`SandboxUnavailable` with a message naming what is
