@@ -334,7 +334,9 @@ def test_cannot_reach_a_server_on_the_hosts_loopback():
         probe = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
         probe.connect(b"\0cnnlab-sandbox-test-" + str(os.getpid()).encode())
         probe.close()
-        time.sleep(0.2)
+        deadline = time.monotonic() + 30
+        while len(accepted) < 2 and time.monotonic() < deadline:
+            time.sleep(0.05)
         assert len(accepted) == 2
         result = run(attempts(f"""
             import socket
@@ -347,11 +349,17 @@ def test_cannot_reach_a_server_on_the_hosts_loopback():
             attempt("abstract-unix", unix)
             print("interfaces:", sorted(name for _, name in socket.if_nameindex()))
             """))
-        time.sleep(0.2)
-    finally:
         stop.set()
         for thread in threads:
             thread.join()
+        # Nothing from the sandbox arrived: none accepted, none waiting in the backlog.
+        assert len(accepted) == 2
+        for sock in (server, abstract):
+            sock.setblocking(False)
+            with pytest.raises(BlockingIOError):
+                sock.accept()
+    finally:
+        stop.set()
         server.close()
         abstract.close()
     assert result.returncode == 0, result.stderr
@@ -359,7 +367,6 @@ def test_cannot_reach_a_server_on_the_hosts_loopback():
     for name in ("loopback", "outside", "abstract-unix"):
         assert verdicts[name].startswith("blocked "), (name, verdicts[name])
     assert verdicts["interfaces"] == "['lo']"
-    assert len(accepted) == 2                  # nothing from the sandbox arrived
 
 
 # ---------------------------------------------------------------------------------------------
