@@ -109,9 +109,9 @@ CNNLAB_ROOT = "/opt/cnnlab"       # PYTHONPATH entry holding the cnnlab package
 SANDBOX_UID_BASE = 1_900_000_000  # fresh uids for the command when the grader is root
 MAX_OUTPUT_FILES = 1000           # output files brought back at most
 
-# /etc entries the dynamic linker, Python and Debian's /usr/bin symlinks need; nothing else.
+# /etc entries the dynamic linker, Python, fontconfig and Debian's /usr/bin symlinks need.
 ETC_ENTRIES = ("ld.so.cache", "ld.so.conf", "ld.so.conf.d", "localtime", "alternatives",
-               "nsswitch.conf", "hosts", "mime.types")
+               "nsswitch.conf", "hosts", "mime.types", "fonts")
 ROOT_DIRS = ("bin", "sbin", "lib", "lib32", "lib64", "libx32")
 
 
