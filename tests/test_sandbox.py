@@ -565,6 +565,9 @@ def test_missing_bwrap_is_named(fresh_probe, monkeypatch):
     assert "bubblewrap" in reason and "apt-get install bubblewrap" in reason
     with pytest.raises(SandboxUnavailable, match="unsafe"):
         run_sandboxed([sys.executable, "-c", "print(1)"])
+    monkeypatch.setattr(cnnlab.language, "_chosen", "ja")
+    assert sandbox_available() == (False, "bubblewrap（bwrap コマンド）が見つかりません。"
+                                          "Debian/Ubuntu: sudo apt-get install bubblewrap")
 
 
 def test_bwrap_that_cannot_make_namespaces_is_named(fresh_probe, monkeypatch, tmp_path):
