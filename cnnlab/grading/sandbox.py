@@ -69,8 +69,9 @@ Design points:
   after the run ``leftover_processes`` counts host processes still in that namespace (0).
 
 What this does not cap: the memory total. RLIMIT_AS holds per process, so the run can use up
-to ``processes x memory_bytes`` plus the two tmpfs mounts, and memory-backed files (memfd)
-escape RLIMIT_AS, bounded only by RLIMIT_FSIZE x RLIMIT_NOFILE per process. A hard total needs
+to ``processes x memory_bytes`` plus the two tmpfs mounts; memory-backed files (memfd) escape
+RLIMIT_AS, bounded only by RLIMIT_FSIZE x RLIMIT_NOFILE per process, and so do System V shared
+memory segments (freed with the sandbox's IPC namespace). A hard total needs
 a cgroup, which ordinary users and many containers cannot create.
 
 Where no sandbox can be made (not Linux, bwrap missing or older than 0.8, user namespaces
@@ -847,7 +848,11 @@ def _supervise(proc, limits, extra_readers=()):
     waiter = threading.Thread(target=os.waitid, args=(os.P_PID, proc.pid,
                                                       os.WEXITED | os.WNOWAIT), daemon=True)
     waiter.start()
-    waiter.join(limits.wall_seconds)
+    try:
+        waiter.join(limits.wall_seconds)
+    except BaseException:                  # Ctrl-C in the grader: the run must not outlive it
+        _kill_group(proc.pid)
+        raise
     timed_out = waiter.is_alive()
     _kill_group(proc.pid)                  # the timeout; or what an unsandboxed run left behind
     waiter.join()
