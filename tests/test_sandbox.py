@@ -460,6 +460,35 @@ def test_memory_hog_gets_memory_error():
     assert report(result) == {"numpy": "blocked MemoryError", "bytearray": "blocked MemoryError"}
 
 
+def test_memory_of_many_processes_together_is_capped():
+    """Six processes of 300 MiB each stay under RLIMIT_AS (1 GiB) but hold 1.8 GiB together."""
+    result = run("""
+        import ctypes, os, time
+        libc = ctypes.CDLL(None, use_errno=True)
+        print("shmget:", libc.shmget(0, 2**20, 0o1600), ctypes.get_errno())   # IPC_PRIVATE
+        try:
+            os.memfd_create("hidden")
+            print("memfd: OPEN", flush=True)
+        except OSError as error:
+            print(f"memfd: blocked {error.errno}", flush=True)   # before the kill
+        for _ in range(6):
+            if os.fork() == 0:
+                block = b"x" * (300 * 2**20)     # written, so really in RAM
+                time.sleep(60)
+                os._exit(0)
+        for _ in range(6):
+            os.wait()
+        print("survived: yes")
+        """, limits=Limits(memory_bytes=2**30, wall_seconds=120))
+    verdicts = report(result)
+    assert verdicts["shmget"] == "-1 38" and verdicts["memfd"] == "blocked 38"   # ENOSYS
+    assert "survived" not in verdicts
+    assert result.memory_exceeded and result.killed and not result.timed_out
+    assert result.returncode == -signal.SIGKILL
+    assert result.wall_seconds < 60
+    assert result.leftover_processes == 0
+
+
 def test_disk_filler_is_bounded(tmp_path):
     # Bounded on purpose: at most 80 MiB attempted per place even if no limit held.
     result = run("""

@@ -50,7 +50,8 @@ Design points:
   for root, so without it a fork bomb would be unbounded.
 * **seccomp.** A small BPF filter (x86_64, aarch64) refuses new user namespaces in both modes:
   inside one, a command could mount a tmpfs of its own and fill memory past every cap. It also
-  refuses the kernel keyrings (per uid, not namespaced) and other ABIs (i386, x32).
+  refuses memfd files and System V shared memory (memory no process's RSS shows while it is
+  not mapped), the kernel keyrings (per uid, not namespaced) and other ABIs (i386, x32).
 * **Limits.** The launcher sets rlimits on itself before it forks the command, so they hold for
   every process the command starts: RLIMIT_AS (``memory_bytes`` per process), RLIMIT_NPROC
   (``processes``: processes and threads of the sandbox's uid), RLIMIT_CPU, RLIMIT_FSIZE,
@@ -58,6 +59,11 @@ Design points:
   (``--size``): ``/sandbox`` and ``/dev/shm``, ``disk_bytes`` each; the root of the sandbox is
   remounted read-only. A wall-clock timer kills bubblewrap's process group, which takes the
   PID namespace with it.
+* **Memory in total.** RLIMIT_AS holds per process only, so while it waits the launcher adds up
+  the anonymous and shared memory in RAM (RssAnon + RssShmem) of every process in the sandbox
+  every 50 ms and kills them all when the sum passes ``memory_bytes`` (``memory_exceeded``).
+  A burst faster than 50 ms can overshoot for that long; a hard cap needs a cgroup, which
+  ordinary users and many containers cannot create.
 * **Getting results out.** The tmpfs disappears with the sandbox. When the command has exited,
   the launcher kills every process left in the sandbox and streams the output files through a
   pipe: a JSON header line per file, then its bytes (files that no longer fit in
@@ -68,11 +74,8 @@ Design points:
 * **Proof no process survives.** bubblewrap reports the PID namespace's inode (``--info-fd``);
   after the run ``leftover_processes`` counts host processes still in that namespace (0).
 
-What this does not cap: the memory total. RLIMIT_AS holds per process, so the run can use up
-to ``processes x memory_bytes`` plus the two tmpfs mounts; memory-backed files (memfd) escape
-RLIMIT_AS, bounded only by RLIMIT_FSIZE x RLIMIT_NOFILE per process, and so do System V shared
-memory segments (freed with the sandbox's IPC namespace). A hard total needs
-a cgroup, which ordinary users and many containers cannot create.
+What this does not cap: kernel memory (pipe and socket buffers, page tables), which only a
+cgroup could; the two tmpfs mounts are capped on their own (``disk_bytes`` each).
 
 Where no sandbox can be made (not Linux, bwrap missing or older than 0.8, user namespaces
 disabled), ``run_sandboxed`` raises :class:`SandboxUnavailable` with a message naming what is
@@ -124,7 +127,8 @@ class SandboxUnavailable(RuntimeError):
 class Limits:
     """Caps for one sandboxed run. Sizes in bytes, times in seconds.
 
-    memory_bytes  address space of each process (RLIMIT_AS): numpy + a Jupyter kernel need ~1 GiB
+    memory_bytes  address space of each process (RLIMIT_AS), and RAM of all processes together
+                  (checked every 50 ms): numpy + a Jupyter kernel need ~1 GiB of address space
     processes     processes + threads the command may have at once (RLIMIT_NPROC)
     cpu_seconds   CPU time of each process (RLIMIT_CPU; SIGXCPU, then SIGKILL one second later)
     wall_seconds  wall-clock time of the whole run, start-up included
@@ -169,6 +173,7 @@ class SandboxResult:
     sandboxed           False when run with ``unsafe=True`` where no sandbox could be made
     outputs             {relative name: Path in output_dir} of the files brought back
     leftover_processes  processes of the run still alive afterwards (0), None if not measurable
+    memory_exceeded     the processes together held more than Limits.memory_bytes: all killed
     error               why the sandbox itself could not run the command, else None
     """
 
@@ -184,6 +189,7 @@ class SandboxResult:
     stdout_truncated: bool = False
     stderr_truncated: bool = False
     leftover_processes: int | None = None
+    memory_exceeded: bool = False
     error: str | None = None
 
 
@@ -485,14 +491,17 @@ def _bwrap_args(*, limits, inputs, env, as_root, cnnlab_dir, info_fd, seccomp_fd
 
 # seccomp: a classic-BPF filter bwrap loads before starting the launcher (``--seccomp FD``).
 # It refuses new user namespaces (unshare/clone with CLONE_NEWUSER; clone3 answers ENOSYS so
-# that the C library falls back to clone, whose flags a filter can read) and the kernel
-# keyrings, which are per uid and not namespaced.
+# that the C library falls back to clone, whose flags a filter can read), the kernel keyrings
+# (per uid, not namespaced), and memory that no process's RSS shows while unmapped: memfd files
+# and System V shared memory (both answer ENOSYS, "not on this system").
 # {machine: (AUDIT_ARCH, {syscall: number})}, numbers from the kernel's syscall tables.
 SECCOMP_ARCHES = {
     "x86_64": (0xC000003E, {"unshare": 272, "clone": 56, "clone3": 435,
-                            "add_key": 248, "request_key": 249, "keyctl": 250}),
+                            "add_key": 248, "request_key": 249, "keyctl": 250,
+                            "memfd_create": 319, "shmget": 29}),
     "aarch64": (0xC00000B7, {"unshare": 97, "clone": 220, "clone3": 435,
-                             "add_key": 217, "request_key": 218, "keyctl": 219}),
+                             "add_key": 217, "request_key": 218, "keyctl": 219,
+                             "memfd_create": 279, "shmget": 194}),
 }
 CLONE_NEWUSER = 0x10000000
 
@@ -514,6 +523,8 @@ def _seccomp_filter(machine=None):
         (ld, None, None, 0),
         (jge, "deny", "next", 0x40000000),                      # x32 syscalls on x86_64
         (jeq, "enosys", "next", nr["clone3"]),
+        (jeq, "enosys", "next", nr["memfd_create"]),
+        (jeq, "enosys", "next", nr["shmget"]),
         (jeq, "flags", "next", nr["unshare"]),
         (jeq, "flags", "next", nr["clone"]),
         (jeq, "deny", "next", nr["add_key"]),
@@ -584,25 +595,48 @@ except Exception as error:
     send({"error": f"{type(error).__name__}: {error}"})
     sys.exit(70)
 
+def memory_in_use():
+    """RssAnon + RssShmem of every process here but us and PID 1, in bytes."""
+    total = 0
+    for entry in os.listdir("/proc"):
+        if entry.isdigit() and entry not in ("1", me):
+            try:
+                with open(f"/proc/{entry}/status") as f:
+                    for line in f:
+                        if line.startswith(("RssAnon:", "RssShmem:")):
+                            total += int(line.split()[1]) * 1024
+            except (OSError, ValueError):
+                pass                       # exited meanwhile
+    return total
+
+me = str(os.getpid())
 libc.prctl(36, 1, 0, 0, 0)             # PR_SET_CHILD_SUBREAPER: orphans come to us
+signal.pthread_sigmask(signal.SIG_BLOCK, [signal.SIGCHLD])   # for sigtimedwait below
 pid = os.fork()
 if pid == 0:
     try:
+        signal.pthread_sigmask(signal.SIG_UNBLOCK, [signal.SIGCHLD])
         os.setpgid(0, 0)
         os.closerange(3, 1 << 16)          # only stdin/stdout/stderr reach the command
         os.execvp(cfg["argv"][0], cfg["argv"])
     except OSError as error:
         os.write(2, f"sandbox: cannot run {cfg['argv'][0]!r}: {error}\n".encode())
     os._exit(127)
-status = 255 << 8
-while True:                                # reap orphans as they die: zombies count as processes
+status, over = 255 << 8, False
+while True:
     try:
-        child, child_status = os.wait()
+        child, child_status = os.waitpid(-1, os.WNOHANG)
     except ChildProcessError:
         break
     if child == pid:
         status = child_status
         break
+    if child:                              # an orphan: reap it now, zombies count as processes
+        continue
+    if not over and memory_in_use() > cfg["memory_bytes"]:
+        over = True
+        os.kill(-1, signal.SIGKILL)
+    signal.sigtimedwait([signal.SIGCHLD], 0.05)   # a child exited, or 50 ms passed
 try:
     os.kill(-1, signal.SIGKILL)            # everything the command left behind
 except ProcessLookupError:
@@ -613,7 +647,7 @@ while True:
     except ChildProcessError:
         break
 usage = resource.getrusage(resource.RUSAGE_CHILDREN)
-send({"status": status, "cpu": usage.ru_utime + usage.ru_stime})
+send({"status": status, "cpu": usage.ru_utime + usage.ru_stime, "memory_exceeded": over})
 
 def regular(path):
     try:
@@ -683,6 +717,7 @@ def _run_bwrap(argv, *, inputs, output_dir, outputs, limits, env, expose_cnnlab)
         "uid": SANDBOX_UID_BASE + secrets.randbelow(1_000_000) if as_root else None,
         "rlimits": _rlimits(limits), "status_fd": status_w,
         "output_bytes": limits.output_bytes, "max_files": MAX_OUTPUT_FILES,
+        "memory_bytes": limits.memory_bytes,
     }
     args = _bwrap_args(limits=limits, inputs=inputs, env=_sandbox_env(env, expose_cnnlab),
                        as_root=as_root, cnnlab_dir=_cnnlab_dir() if expose_cnnlab else None,
@@ -707,6 +742,7 @@ def _run_bwrap(argv, *, inputs, output_dir, outputs, limits, env, expose_cnnlab)
     # The launcher reaps every process of the run, so its count is complete; bwrap's own
     # (from wait4) misses what died after bwrap itself, but is all there is after a timeout.
     cpu = next((m["cpu"] for m in messages if isinstance(m.get("cpu"), (int, float))), 0.0)
+    memory_exceeded = any(m.get("memory_exceeded") is True for m in messages)
     if error is None and status is None and not run["timed_out"]:
         error = run["stderr"].strip()[-2000:] or f"bwrap exited with {run['bwrap_status']}"
     return SandboxResult(
@@ -717,7 +753,8 @@ def _run_bwrap(argv, *, inputs, output_dir, outputs, limits, env, expose_cnnlab)
         cpu_seconds=max(cpu, run["cpu_seconds"]), wall_seconds=run["wall_seconds"],
         sandboxed=True,
         outputs=_write_outputs(files, output_dir),
-        leftover_processes=_processes_in_pid_namespace(info_reader.data), error=error)
+        leftover_processes=_processes_in_pid_namespace(info_reader.data),
+        memory_exceeded=memory_exceeded, error=error)
 
 
 def _decode_status(status):
