@@ -1,5 +1,9 @@
 """What the grading sandbox costs: the same work run sandboxed and as a plain child process.
 
+The plain side is the sandbox module's own unsandboxed path (what ``unsafe=True`` runs where no
+sandbox can be made): same scrubbed environment, empty HOME, rlimits, copying of inputs and
+outputs; only bubblewrap, the launcher and the memory watch are missing.
+
 Two rows, each timed in alternating rounds (sandboxed, plain, sandboxed, plain, ...) so a burst
 of load on a shared machine hits both sides; the ratio is the median of the per-round ratios.
 
@@ -13,7 +17,6 @@ of load on a shared machine hits both sides; the ratio is the median of the per-
 
 import argparse
 import statistics
-import subprocess
 import sys
 import tempfile
 import time
@@ -21,7 +24,8 @@ from pathlib import Path
 
 import nbformat
 
-from cnnlab.grading.sandbox import run_sandboxed, sandbox_available
+from cnnlab.grading import sandbox
+from cnnlab.grading.sandbox import Limits, run_sandboxed, sandbox_available
 
 EXECUTE = """
 import nbclient, nbformat
@@ -53,22 +57,23 @@ def sandboxed(code, inputs, outputs):
     return elapsed
 
 
-def plain(code, inputs):
-    """The same command as a plain child in a scratch folder holding copies of the inputs."""
-    with tempfile.TemporaryDirectory() as work:
-        start = time.perf_counter()
-        for name, path in inputs.items():
-            (Path(work) / name).write_bytes(Path(path).read_bytes())
-        subprocess.run([sys.executable, "-c", code], cwd=work, check=True,
-                       capture_output=True)
-        return time.perf_counter() - start
+def plain(code, inputs, outputs):
+    """The same run through the unsandboxed path."""
+    start = time.perf_counter()
+    result = sandbox._run_unsafe([sys.executable, "-c", code], inputs=inputs,
+                                 output_dir=Path(tempfile.mkdtemp()), outputs=outputs,
+                                 limits=Limits(), env={}, expose_cnnlab=True)
+    elapsed = time.perf_counter() - start
+    if result.returncode != 0:
+        raise SystemExit(f"plain run failed:\n{result.stderr}")
+    return elapsed
 
 
 def compare(label, code, inputs, outputs, rounds):
     boxed, bare = [], []
     for _ in range(rounds):
         boxed.append(sandboxed(code, inputs, outputs))
-        bare.append(plain(code, inputs))
+        bare.append(plain(code, inputs, outputs))
     ratio = statistics.median(b / p for b, p in zip(boxed, bare))
     print(f"{label:<10} sandboxed {statistics.median(boxed):7.3f} s   "
           f"plain {statistics.median(bare):7.3f} s   "
@@ -83,7 +88,7 @@ def main():
     if not available:
         raise SystemExit(f"no sandbox here: {reason}")
     with tempfile.TemporaryDirectory() as folder:
-        notebook = make_notebook(folder)
+        notebook = Path(make_notebook(folder))
         print(f"medians of {args.rounds} alternating rounds")
         compare("start-up", "pass", {}, [], args.rounds)
         compare("nbclient", EXECUTE, {"nb.ipynb": notebook}, ["executed.ipynb"], args.rounds)
