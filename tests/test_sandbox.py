@@ -161,6 +161,10 @@ def test_cannot_read_solutions_home_or_environment(tmp_path, monkeypatch):
     (home / "secret.txt").write_text(secret)
     monkeypatch.setenv("HOME", str(home))
     monkeypatch.setenv("CNNLAB_TEST_SECRET", secret)
+    course = tmp_path / "course"                          # the grader runs in the course folder
+    (course / "source").mkdir(parents=True)
+    (course / "gradebook.db").write_text(secret)
+    monkeypatch.chdir(course)
     assert "BEGIN SOLUTION" in SOLUTION.read_text()      # the test could catch a leak
     result = run(attempts(f"""
         import os
@@ -172,6 +176,8 @@ def test_cannot_read_solutions_home_or_environment(tmp_path, monkeypatch):
         attempt("home-secret", lambda: open({str(home / "secret.txt")!r}).read())
         attempt("home-dir", lambda: os.listdir({str(home)!r}))
         attempt("host-tmp", lambda: os.listdir({str(tmp_path)!r}))
+        attempt("gradebook", lambda: open({str(course / "gradebook.db")!r}).read())
+        attempt("source", lambda: os.listdir({str(course / "source")!r}))
         attempt("root-home", lambda: os.listdir("/root/.ipython"))
         leaked = any({secret!r} in value for value in os.environ.values())
         print("env-secret:", "LEAK" if leaked else "none")
@@ -182,7 +188,7 @@ def test_cannot_read_solutions_home_or_environment(tmp_path, monkeypatch):
     assert result.returncode == 0, result.stderr
     verdicts = report(result)
     for name in ("solution", "solutions-dir", "repo", "via-package", "home-secret",
-                 "home-dir", "host-tmp", "root-home"):
+                 "home-dir", "host-tmp", "root-home", "gradebook", "source"):
         assert verdicts[name].startswith("blocked "), (name, verdicts[name])
     assert verdicts["env-secret"] == "none"
     assert "CNNLAB_TEST_SECRET" not in verdicts["env-names"]

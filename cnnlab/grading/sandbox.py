@@ -77,10 +77,12 @@ Design points:
 What this does not cap: kernel memory (pipe and socket buffers, page tables), which only a
 cgroup could; the two tmpfs mounts are capped on their own (``disk_bytes`` each).
 
-Where no sandbox can be made (not Linux, bwrap missing or older than 0.8, user namespaces
-disabled), ``run_sandboxed`` raises :class:`SandboxUnavailable` with a message naming what is
-missing, unless ``unsafe=True``: then the command runs as a plain child process with the same
-rlimits, scrubbed environment, empty HOME and timeout, and the result says ``sandboxed=False``.
+Where no sandbox can be made (not Linux, bwrap missing or older than 0.8, namespaces not
+allowed, a Python prefix that contains HOME or the course), ``run_sandboxed`` raises
+:class:`SandboxUnavailable` with a message naming what is missing, unless ``unsafe=True``: then
+the command runs as a plain child process with the same rlimits (RLIMIT_NPROC does nothing for
+root), scrubbed environment, empty HOME and timeout, but sees every file the grader sees, and
+the result says ``sandboxed=False``.
 """
 
 import json
@@ -133,7 +135,8 @@ class Limits:
     cpu_seconds   CPU time of each process (RLIMIT_CPU; SIGXCPU, then SIGKILL one second later)
     wall_seconds  wall-clock time of the whole run, start-up included
     file_bytes    largest file the command may write (RLIMIT_FSIZE)
-    disk_bytes    size of the writable tmpfs (work dir + HOME + /tmp), inputs included
+    disk_bytes    size of the writable tmpfs (work dir + HOME + /tmp, inputs included), and
+                  of /dev/shm
     open_files    open file descriptors per process (RLIMIT_NOFILE)
     output_bytes  total size of the output files brought back
     log_bytes     stdout and stderr are each cut after this many bytes
