@@ -1,13 +1,14 @@
 #!/usr/bin/env bash
-# Install the Debian packages the browser test (tests/test_browser.py) needs:
-# Chromium and its driver, and fonts that can draw Japanese text in screenshots.
+# Install the Debian packages the tests need: Chromium and its driver, and fonts that can draw
+# Japanese text in screenshots (tests/test_browser.py); bubblewrap, the sandbox each submission
+# is graded in (cnnlab/grading/sandbox.py, tests/test_sandbox.py).
 #
 # Run as root on Debian 12:   bash tools/ci-system-deps.sh
 # Idempotent: when everything is already installed it only checks and exits within a second,
 # without touching the network.
 set -euo pipefail
 
-PACKAGES=(chromium chromium-driver fonts-noto-cjk)
+PACKAGES=(chromium chromium-driver fonts-noto-cjk bubblewrap)
 
 missing=()
 for pkg in "${PACKAGES[@]}"; do
@@ -37,3 +38,4 @@ if command -v fc-cache >/dev/null; then
     fc-cache -f >/dev/null 2>&1 || true
 fi
 /usr/bin/chromium --version
+bwrap --version
