@@ -361,15 +361,15 @@ def _sort_entry(entry, assignment, regex):
     if any(p.startswith(".") or p in _SYSTEM_FILES for p in parts):
         return Record(entry.path, "ignored", reason="hidden or system file"), None
     sender = _sender(entry.path, assignment, regex)
+    student = student_folder(sender.name) if sender else None
+    who = dict(student=student or None, name=sender.name, late=sender.late) if sender else {}
+    if entry.problem:  # a link or special file is reported as such, whoever sent it
+        return Record(entry.path, "rejected", reason=entry.problem, **who), None
     if sender is None:
         why = "does not match the pattern" if regex is not None else "no student in the path"
         return Record(entry.path, "ignored", reason=why), None
-    student = student_folder(sender.name)
-    who = dict(student=student or None, name=sender.name, late=sender.late)
     if not student:
         return Record(entry.path, "rejected", reason=f"no usable student id in {sender.name!r}", **who), None
-    if entry.problem:
-        return Record(entry.path, "rejected", reason=entry.problem, **who), None
     if not entry.path.lower().endswith(".ipynb"):
         return Record(entry.path, "ignored", reason="not a notebook (.ipynb)", **who), None
     named = sender.filename == f"{assignment}.ipynb"
@@ -379,10 +379,10 @@ def _sort_entry(entry, assignment, regex):
 
 def _collect_student(assignment, candidates, submitted, budget, limits):
     """Records for one student folder: the best readable notebook collected, the rest explained."""
-    accounts = sorted({c.sender.account for c in candidates})
+    accounts = {c.sender.account: c.sender.name for c in candidates}
     if len(accounts) > 1:
-        names = ", ".join(sorted({f"{c.sender.name} ({c.sender.account})" for c in candidates}))
-        reason = f"student folder {candidates[0].student!r} would be shared by {names}"
+        people = sorted(name if name == account else f"{name} ({account})" for account, name in accounts.items())
+        reason = f"student folder {candidates[0].student!r} would be shared by {' and '.join(people)}"
         return [_record(c, "rejected", reason) for c in candidates]
     ranked = sorted(candidates, key=lambda c: c.rank, reverse=True)
     records = []
@@ -396,7 +396,10 @@ def _collect_student(assignment, candidates, submitted, budget, limits):
             continue
         if candidate.sender.filename != f"{assignment}.ipynb":
             repairs.insert(0, f"renamed {candidate.sender.filename!r} to '{assignment}.ipynb'")
-        _write(notebook, submitted, candidate.student, assignment)
+        try:
+            _write(notebook, submitted, candidate.student, assignment)
+        except (OSError, ValueError) as error:  # this student's folder only; the class goes on
+            return records + [_record(c, "rejected", f"cannot write: {error}") for c in ranked[i:]]
         reason = f"{i} newer file(s) unreadable" if i else ""
         records.append(_record(candidate, "collected", reason, tuple(repairs)))
         records += [_record(c, "superseded", _why_chosen(candidate, c)) for c in ranked[i + 1:]]

@@ -175,6 +175,7 @@ def _fix_cell_ids(cells, repairs):
     """Unique ids matching the 4.5 schema: the first cell with an id keeps it."""
     taken = {c["id"] for c in cells if isinstance(c.get("id"), str) and _ID.match(c["id"])}
     seen = set()
+    missing = 0
     for index, cell in enumerate(cells):
         old = cell.get("id")
         if isinstance(old, str) and _ID.match(old) and old not in seen:
@@ -185,11 +186,15 @@ def _fix_cell_ids(cells, repairs):
             repairs.append(f"cell {index}: repeated cell id {old!r} changed to {new!r}")
         else:
             new = _free_id(f"cell-{index}", taken)
-            what = "missing" if old is None else f"invalid ({old!r})"
-            repairs.append(f"cell {index}: {what} cell id set to {new!r}")
+            if old is None:
+                missing += 1
+            else:
+                repairs.append(f"cell {index}: invalid cell id {old!r} changed to {new!r}")
         cell["id"] = new
         taken.add(new)
         seen.add(new)
+    if missing:
+        repairs.append(f"{missing} cells without an id given 'cell-<n>'")
 
 
 def _free_id(base, taken):
@@ -230,7 +235,8 @@ def _fix_nbgrader_metadata(cell, index, repairs):
         repairs.append(f"{where}: nbgrader metadata unusable ({_short(error)}), removed")
         return
     if version != SCHEMA_VERSION:
-        repairs.append(f"{where}: nbgrader schema_version {version!r} read as {SCHEMA_VERSION}")
+        shown = "missing" if version is None else repr(version)
+        repairs.append(f"{where}: nbgrader schema_version {shown} read as {SCHEMA_VERSION}")
     elif cell.metadata.get("nbgrader") != before:
         repairs.append(f"{where}: nbgrader metadata normalised")
 
