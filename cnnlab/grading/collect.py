@@ -330,7 +330,7 @@ def student_folder(name):
         raise TypeError(f"student_folder expects a str, got {type(name).__name__}")
     text = unicodedata.normalize("NFC", name).strip()
     text = "".join(ch if ch.isalnum() or ch in "-_." else "_" for ch in text)
-    text = re.sub(r"_+", "_", text).lstrip(".").strip("_")
+    text = re.sub(r"_+", "_", text).strip("._")  # no hidden name, no trailing dot (Windows)
     return text[:100]
 
 

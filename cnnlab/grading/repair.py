@@ -18,8 +18,9 @@ What is repaired (each change is reported):
   is removed from that cell (the cell becomes an ordinary cell; nbgrader's ``OverwriteCells``
   then treats a test cell as missing).
 
-What is only reported: a ``grade_id`` used by several cells (nbgrader's ``DeduplicateIds`` keeps
-the last one as the graded cell, which matches Python: the last definition wins).
+- a ``grade_id`` on several cells (a cell copied in Jupyter keeps its nbgrader metadata): the
+  first cell keeps it, the copies become ordinary cells (they still run). Left alone, nbgrader
+  0.9.6 stops the whole autograde batch on it (see :func:`_fix_repeated_grade_ids`).
 """
 
 import copy
@@ -66,7 +67,7 @@ def repair_notebook(data, max_bytes=20 * 2**20):
     notebook = nbformat.from_dict(raw)
     for index, cell in enumerate(notebook.cells):
         _fix_nbgrader_metadata(cell, index, repairs)
-    _report_repeated_grade_ids(notebook.cells, repairs)
+    _fix_repeated_grade_ids(notebook.cells, repairs)
     try:
         nbformat.validate(notebook, version=4, version_minor=MINOR)
     except nbformat.ValidationError as error:
@@ -241,15 +242,24 @@ def _fix_nbgrader_metadata(cell, index, repairs):
         repairs.append(f"{where}: nbgrader metadata normalised")
 
 
-def _report_repeated_grade_ids(cells, repairs):
-    counts = {}
-    for cell in cells:
+def _fix_repeated_grade_ids(cells, repairs):
+    """A grade_id on several cells (a copied cell keeps its metadata): the first keeps it.
+
+    Left alone, nbgrader's ``DeduplicateIds`` empties the metadata of all but the last copy,
+    and ``CheckCellMetadata`` then reads the empty metadata as schema 0 and stops the whole
+    autograde run with ``SchemaTooOldError`` (nbgrader 0.9.6).
+    """
+    seen = set()
+    for index, cell in enumerate(cells):
         meta = cell.metadata.get("nbgrader", {})
-        if meta.get("grade") or meta.get("solution") or meta.get("locked"):
-            counts[meta.get("grade_id")] = counts.get(meta.get("grade_id"), 0) + 1
-    for grade_id, n in counts.items():
-        if n > 1:
-            repairs.append(f"grade_id {grade_id!r} used by {n} cells: nbgrader grades the last one")
+        if not (meta.get("grade") or meta.get("solution") or meta.get("locked")):
+            continue
+        grade_id = meta.get("grade_id")
+        if grade_id in seen:
+            del cell.metadata["nbgrader"]
+            repairs.append(f"cell {index} ({cell.id}): repeated grade_id {grade_id!r} removed, "
+                           "the first cell with it is graded")
+        seen.add(grade_id)
 
 
 def _short(error):
