@@ -9,6 +9,7 @@ autograded by the real nbgrader.
 import copy
 import json
 import os
+import shutil
 import stat
 import time
 import zipfile
@@ -468,7 +469,8 @@ def solved_release(course, name):
 def test_collected_damaged_notebooks_are_autograded_by_nbgrader(tmp_path):
     """A renamed notebook with a too-new schema_version and one with a copied test cell get full
     marks from ``nbgrader autograde``. Copied straight into submitted/, the copied test cell stops
-    nbgrader 0.9.6 before the next student is graded."""
+    nbgrader 0.9.6 before the next student is graded (DeduplicateIds empties the copy's metadata,
+    CheckCellMetadata reads it as schema 0 and raises SchemaTooOldError)."""
     name = "01_convolution"
     (tmp_path / "course").mkdir()
     course = make_course(tmp_path / "course", [name])
@@ -479,13 +481,13 @@ def test_collected_damaged_notebooks_are_autograded_by_nbgrader(tmp_path):
     at = copied["cells"].index(cell(copied, "test-relu"))
     copied["cells"].insert(at + 1, copy.deepcopy(copied["cells"][at]))  # pasted below, as Jupyter does
 
-    (tmp_path / "control").mkdir()
-    control = make_course(tmp_path / "control", [name])
-    write(control / "submitted" / "a_copied" / name / f"{name}.ipynb", data(copied))
-    write(control / "submitted" / "z_good" / name / f"{name}.ipynb", data(solved))
-    done = nbgrader(control, "autograde", name, check=False)
-    assert done.returncode != 0 and "SchemaTooOldError" in done.stdout + done.stderr
-    assert not (control / "autograded" / "z_good").exists()  # the class stopped at a_copied
+    # Control: the same notebooks copied straight into submitted/ stop nbgrader at the first.
+    write(course / "submitted" / "Jane_Smith" / name / f"{name}.ipynb", data(copied))
+    write(course / "submitted" / "z_good" / name / f"{name}.ipynb", data(solved))
+    done = nbgrader(course, "autograde", name, check=False)
+    assert done.returncode != 0 and "use an old version" in done.stderr
+    assert not (course / "autograded" / "z_good").exists()  # the class stopped at Jane_Smith
+    shutil.rmtree(course / "submitted")
 
     zip_path = make_zip(tmp_path / "moodle.zip", [
         ("山田 太郎_1_assignsubmission_file_/01_convolution (2).ipynb", data(too_new)),
