@@ -112,6 +112,7 @@ def test_moodle_zip_with_spaces_and_japanese_names(tmp_path):
     text = format_report(report)
     assert "superseded 佐藤_花子  佐藤 花子_123459_assignsubmission_file_/draft.ipynb" in text
     assert "repaired: renamed '07_train_cnn (1).ipynb' to '07_train_cnn.ipynb'" in text
+    assert text.endswith("\nignored 2, collected 3, superseded 1")
 
 
 def test_moodle_zip_written_by_japanese_windows_without_the_utf8_flag(tmp_path):
@@ -137,9 +138,12 @@ def test_canvas_zip_late_marker_and_resubmissions(tmp_path):
         ("suzukihanako_22222_70002_07_train_cnn.ipynb", data(notebook("hanako-2")), MORNING),
         ("suzukihanako_22222_70001_07_train_cnn.ipynb", data(notebook("hanako-1")), LATER),
         ("tanakajiro_33333_70100_07_train_cnn.py", b"print('hello')"),
+        ("alice/x_1_2_07_train_cnn.ipynb", data(notebook("alice"))),  # in a folder: plain, not Canvas
     ])
     submitted = tmp_path / "submitted"
     assert collect(A, zip_path, submitted) == [
+        Record("alice/x_1_2_07_train_cnn.ipynb", "collected", "alice", "alice",
+               repairs=("renamed 'x_1_2_07_train_cnn.ipynb' to '07_train_cnn.ipynb'",)),
         Record("suzukihanako_22222_70001_07_train_cnn.ipynb", "superseded", "suzukihanako", "suzukihanako",
                "suzukihanako_22222_70002_07_train_cnn.ipynb chosen: Canvas upload 70002 > 70001"),
         Record("suzukihanako_22222_70002_07_train_cnn.ipynb", "collected", "suzukihanako", "suzukihanako"),
@@ -150,7 +154,7 @@ def test_canvas_zip_late_marker_and_resubmissions(tmp_path):
         Record("yamadataro_late_12345_67890_07_train_cnn-1.ipynb", "collected", "yamadataro", "yamadataro",
                late=True),
     ]
-    assert [marker(submitted, s) for s in folders(submitted)] == ["hanako-2", "taro-2"]
+    assert [marker(submitted, s) for s in folders(submitted)] == ["alice", "hanako-2", "taro-2"]
 
 
 def test_plain_folder_with_hidden_files_links_and_a_second_run(tmp_path):
@@ -450,6 +454,13 @@ def test_bad_arguments_raise_clear_errors(tmp_path):
         collect(A, tmp_path, tmp_path / "submitted", pattern=b"(?P<student>x)")
     with pytest.raises(TypeError, match="limits must be a Limits"):
         collect(A, tmp_path, tmp_path / "submitted", limits={"max_entries": 1})
+    with pytest.raises(ValueError, match="Limits.max_notebook_bytes must be a positive int, got 0"):
+        Limits(max_notebook_bytes=0)
+    broken = make_zip(tmp_path / "broken.zip", [("a/07_train_cnn.ipynb", b"{}")])
+    broken.write_bytes(broken.read_bytes().replace(b"PK\x01\x02", b"XX\x01\x02"))  # central directory
+    with pytest.raises(ValueError, match="is not a readable zip file"):
+        collect(A, broken, tmp_path / "submitted")
+    assert not (tmp_path / "submitted").exists()
 
 
 # --- the real nbgrader -------------------------------------------------------------------------

@@ -10,10 +10,12 @@ The report has one :class:`Record` per file in the source, saying what happened 
 Who sent a file, read from its path (the first layout that matches wins):
 
 - Moodle:  ``Full Name_123456_assignsubmission_file_/any/name.ipynb`` (or the flat
-  ``Full Name_123456_assignsubmission_file_name.ipynb``); the person is the participant number.
-- Canvas:  ``lastfirst_12345_67890_name.ipynb``, ``lastfirst_late_12345_67890_name-1.ipynb``;
-  the person is the user number (12345), 67890 is the upload, ``late`` marks a late submission,
-  ``-1`` a resubmission of a file with the same name.
+  ``Full Name_123456_assignsubmission_file_name.ipynb``); the person is the participant number
+  (Moodle numbers participants per assignment, so the folder is named after the name).
+- Canvas, at the top of the zip: ``lastfirst_12345_67890_name.ipynb`` and
+  ``lastfirst_late_12345_67890_name-1.ipynb``; the person is the user number (12345), 67890
+  numbers the upload, ``late`` marks a late submission (reported in ``Record.late``; no
+  ``timestamp.txt`` is written), ``-1`` a re-upload of a file with the same name.
 - plain:   ``student/any/name.ipynb``.
 - ``pattern``: a regular expression searched in the path (``/`` separators) with a named group
   ``student``; optional groups ``attempt`` (digits, higher = later) and ``late`` (non-empty = late).
@@ -71,6 +73,11 @@ class Limits:
     max_entries: int = 10_000  # files in the source
     max_notebook_bytes: int = 20 * 2**20  # one notebook, uncompressed
     max_total_bytes: int = 2**30  # all notebooks read, uncompressed
+
+    def __post_init__(self):
+        for key, value in vars(self).items():
+            if type(value) is not int or value < 1:
+                raise ValueError(f"Limits.{key} must be a positive int, got {value!r}")
 
 
 @dataclass(frozen=True)
@@ -141,9 +148,12 @@ def collect(assignment, source, submitted_dir, *, pattern=None, limits=Limits())
     if source.is_dir():
         return _collect_entries(assignment, _folder_entries(source, limits), submitted, regex, limits)
     if source.is_file() and zipfile.is_zipfile(source):
-        with zipfile.ZipFile(source) as archive:
-            entries = _zip_entries(archive, limits)
-            return _collect_entries(assignment, entries, submitted, regex, limits)
+        try:
+            archive = zipfile.ZipFile(source)
+        except (zipfile.BadZipFile, OSError) as error:
+            raise ValueError(f"{source} is not a readable zip file: {error}") from None
+        with archive:
+            return _collect_entries(assignment, _zip_entries(archive, limits), submitted, regex, limits)
     raise ValueError(f"source must be a folder or a .zip file, got {str(source)!r}")
 
 
@@ -293,7 +303,7 @@ def _sender(path, assignment, regex):
         moodle = _MOODLE.match(part)
         if moodle and (moodle["rest"] == "") == (i < len(parts) - 1):
             return _Sender(moodle["id"], moodle["name"], moodle["rest"] or parts[-1])
-    canvas = _CANVAS.match(parts[-1])
+    canvas = _CANVAS.match(parts[0]) if len(parts) == 1 else None  # Canvas zips are flat
     if canvas:
         filename, resubmission = _resubmission(canvas["file"], assignment)
         order = (("Canvas upload", int(canvas["upload"])), ("resubmission", resubmission))
@@ -438,7 +448,10 @@ def _write(notebook, submitted, student, assignment):
 
 
 def format_report(records):
-    """The report as plain text, one line per file: status, student, file, reason, repairs."""
+    """The report as plain text, one line per file: status, student, file, reason, repairs.
+
+    The last line counts the files by status, e.g. ``collected 3, superseded 1, rejected 2``.
+    """
     lines = []
     for r in records:
         late = " [late]" if r.late else ""
@@ -447,4 +460,8 @@ def format_report(records):
             line += f"  ({r.reason})"
         lines.append(line)
         lines += [f"{'':<10} repaired: {text}" for text in r.repairs]
+    counts = {}
+    for r in records:
+        counts[r.status] = counts.get(r.status, 0) + 1
+    lines.append(", ".join(f"{status} {n}" for status, n in counts.items()))
     return "\n".join(lines)
