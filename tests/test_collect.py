@@ -289,8 +289,14 @@ def test_damaged_notebooks_are_repaired_or_rejected_one_student_at_a_time(tmp_pa
     old_minor["nbformat_minor"] = 4
     for c in old_minor["cells"]:
         del c["id"]
+    deleted = notebook("deleted")
+    deleted["cells"] = [c for c in deleted["cells"] if c["id"] not in ("test-convnet", "test-train")]
+    old_deleted = copy.deepcopy(old_minor)
+    del old_deleted["cells"][12]  # 'test-evaluate', after 'evaluate' (cell 11)
     zip_path = make_zip(tmp_path / "class.zip", [
         ("corrupt/07_train_cnn.ipynb", b'{"cells": ['),
+        ("deleted/07_train_cnn.ipynb", data(deleted)),
+        ("olddeleted/07_train_cnn.ipynb", data(old_deleted)),
         ("deep/07_train_cnn.ipynb", b"[" * 100_000),
         ("dupids/07_train_cnn.ipynb", data(damaged(duplicate_convnet))),
         ("fallback/07_train_cnn.ipynb", b"\xff\xfe\x00", LATER),
@@ -307,9 +313,12 @@ def test_damaged_notebooks_are_repaired_or_rejected_one_student_at_a_time(tmp_pa
     def rec(student, status, reason="", repairs=(), path=None):
         return Record(path or f"{student}/07_train_cnn.ipynb", status, student, student, reason, False, repairs)
 
-    assert collect(A, zip_path, submitted) == [
+    release = ROOT / "assignments" / A / f"{A}.ipynb"
+    assert collect(A, zip_path, submitted, release=release) == [
         rec("corrupt", "rejected", "not JSON: Expecting value at line 1 column 12"),
         rec("deep", "rejected", "not a notebook: JSON nested too deeply"),
+        rec("deleted", "collected", repairs=("deleted test cell 'test-convnet' put back after 'gradcheck-run'",
+                                             "deleted test cell 'test-train' put back after 'train-run'")),
         rec("dupids", "collected", repairs=("cell 6: repeated cell id 'convnet' changed to 'convnet-2'",
                                             "cell 6 (convnet-2): repeated grade_id 'convnet' removed, "
                                             "the first cell with it is graded")),
@@ -321,12 +330,19 @@ def test_damaged_notebooks_are_repaired_or_rejected_one_student_at_a_time(tmp_pa
         rec("list", "rejected", "not a notebook: the JSON is a list, not an object"),
         rec("nbformat3", "rejected", "nbformat 3 is not supported (expected 4); open and save it in a current Jupyter"),
         rec("newschema", "collected", repairs=("cell 17 (test-train): nbgrader schema_version 4 read as 3",)),
+        rec("olddeleted", "collected", repairs=("nbformat 4.4 upgraded to 4.5", "25 cells without an id given 'cell-<n>'",
+                                                "deleted test cell 'test-evaluate' put back after 'cell-11'")),
         rec("oldminor", "collected", repairs=("nbformat 4.4 upgraded to 4.5", "26 cells without an id given 'cell-<n>'")),
         rec("widget", "rejected", "cell 3 has unknown cell_type 'widget'"),
     ]
-    assert folders(submitted) == ["dupids", "fallback", "future", "newschema", "oldminor"]
-    assert [marker(submitted, s) for s in folders(submitted)] == ["damaged", "fallback-old", "damaged", "damaged",
-                                                                   "old-minor"]
+    assert folders(submitted) == ["deleted", "dupids", "fallback", "future", "newschema", "olddeleted", "oldminor"]
+    assert [marker(submitted, s) for s in folders(submitted)] == ["deleted", "damaged", "fallback-old", "damaged",
+                                                                   "damaged", "old-minor", "old-minor"]
+    back = nbformat.read(str(submitted / "deleted" / A / f"{A}.ipynb"), as_version=4)
+    assert [c.id for c in back.cells] == [c["id"] for c in RELEASE["cells"]]  # in their places again
+    assert back.cells[9] == nbformat.read(str(release), as_version=4).cells[9]  # 'test-convnet' as released
+    old_back = nbformat.read(str(submitted / "olddeleted" / A / f"{A}.ipynb"), as_version=4)
+    assert [c.id for c in old_back.cells][11:14] == ["cell-11", "test-evaluate", "cell-12"]
     dup = nbformat.read(str(submitted / "dupids" / A / f"{A}.ipynb"), as_version=4)
     assert [c.id for c in dup.cells[4:8]] == ["net-explain", "convnet", "convnet-2", "convnet-try"]
     assert dup.cells[5].metadata.nbgrader.grade_id == "convnet" and "nbgrader" not in dup.cells[6].metadata
@@ -452,6 +468,8 @@ def test_bad_arguments_raise_clear_errors(tmp_path):
         collect(A, tmp_path, tmp_path / "submitted", pattern="(")
     with pytest.raises(TypeError, match="pattern must be a regular expression string"):
         collect(A, tmp_path, tmp_path / "submitted", pattern=b"(?P<student>x)")
+    with pytest.raises(ValueError, match="release must be the released notebook file"):
+        collect(A, tmp_path, tmp_path / "submitted", release=tmp_path / "notes.txt")
     with pytest.raises(TypeError, match="limits must be a Limits"):
         collect(A, tmp_path, tmp_path / "submitted", limits={"max_entries": 1})
     with pytest.raises(ValueError, match="Limits.max_notebook_bytes must be a positive int, got 0"):
@@ -478,8 +496,8 @@ def solved_release(course, name):
 
 
 def test_collected_damaged_notebooks_are_autograded_by_nbgrader(tmp_path):
-    """A renamed notebook with a too-new schema_version and one with a copied test cell get full
-    marks from ``nbgrader autograde``. Copied straight into submitted/, the copied test cell stops
+    """A renamed notebook with a too-new schema_version, one with a copied test cell and one with
+    two deleted test cells get full marks from ``nbgrader autograde``. Copied straight into submitted/, the copied test cell stops
     nbgrader 0.9.6 before the next student is graded (DeduplicateIds empties the copy's metadata,
     CheckCellMetadata reads it as schema 0 and raises SchemaTooOldError)."""
     name = "01_convolution"
@@ -491,6 +509,8 @@ def test_collected_damaged_notebooks_are_autograded_by_nbgrader(tmp_path):
     copied = copy.deepcopy(solved)
     at = copied["cells"].index(cell(copied, "test-relu"))
     copied["cells"].insert(at + 1, copy.deepcopy(copied["cells"][at]))  # pasted below, as Jupyter does
+    deleted = copy.deepcopy(solved)
+    deleted["cells"] = [c for c in deleted["cells"] if c["id"] not in ("test-conv2d-single", "test-relu")]
 
     # Control: the same notebooks copied straight into submitted/ stop nbgrader at the first.
     write(course / "submitted" / "Jane_Smith" / name / f"{name}.ipynb", data(copied))
@@ -504,10 +524,12 @@ def test_collected_damaged_notebooks_are_autograded_by_nbgrader(tmp_path):
         ("山田 太郎_1_assignsubmission_file_/01_convolution (2).ipynb", data(too_new)),
         ("Jane Smith_2_assignsubmission_file_/01_convolution.ipynb", data(copied)),
         ("z good_3_assignsubmission_file_/01_convolution.ipynb", data(solved)),
+        ("Ana_4_assignsubmission_file_/01_convolution.ipynb", data(deleted)),
     ])
-    report = collect(name, zip_path, course / "submitted")
+    release = course / "assignments" / name / f"{name}.ipynb"
+    report = collect(name, zip_path, course / "submitted", release=release)
     assert [(r.student, r.status, len(r.repairs)) for r in report] == [
-        ("Jane_Smith", "collected", 2), ("z_good", "collected", 0), ("山田_太郎", "collected", 2)]
+        ("Ana", "collected", 2), ("Jane_Smith", "collected", 2), ("z_good", "collected", 0), ("山田_太郎", "collected", 2)]
     nbgrader(course, "autograde", name)
     full = {"test-conv2d-single": 3.0, "test-conv2d-multi": 3.0, "test-relu": 1.0}
-    assert scores(course, name) == {"Jane_Smith": full, "z_good": full, "山田_太郎": full}
+    assert scores(course, name) == {"Ana": full, "Jane_Smith": full, "z_good": full, "山田_太郎": full}

@@ -57,7 +57,7 @@ from pathlib import Path
 
 import nbformat
 
-from .repair import NotebookRejected, repair_notebook
+from .repair import NotebookRejected, repair_notebook, restore_test_cells
 
 _ASSIGNMENT = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,99}$")
 _MOODLE = re.compile(r"^(?P<name>.+)_(?P<id>\d+)_assignsubmission_[a-z]+_(?P<rest>.*)$")
@@ -131,11 +131,14 @@ class _Candidate:
     rank: tuple = field(default=())
 
 
-def collect(assignment, source, submitted_dir, *, pattern=None, limits=Limits()):
+def collect(assignment, source, submitted_dir, *, pattern=None, release=None, limits=Limits()):
     """Write each student's latest readable notebook to ``submitted_dir``; return the report.
 
     ``assignment``: the nbgrader assignment name (e.g. ``"07_train_cnn"``). ``source``: a folder
     or a ``.zip`` file. ``submitted_dir``: nbgrader's ``submitted`` folder (created if needed).
+    ``pattern``: see the module docstring. ``release``: the released notebook
+    (``assignments/<assignment>/<assignment>.ipynb``); when given, test cells a student deleted
+    are put back (:func:`~cnnlab.grading.repair.restore_test_cells`).
     Returns a list of :class:`Record`, one per file of the source, in path order.
     """
     if not isinstance(assignment, str) or not _ASSIGNMENT.match(assignment) or ".." in assignment:
@@ -143,18 +146,31 @@ def collect(assignment, source, submitted_dir, *, pattern=None, limits=Limits())
     if not isinstance(limits, Limits):
         raise TypeError(f"limits must be a Limits, got {type(limits).__name__}")
     regex = _compile_pattern(pattern)
+    reference = _read_release(release)
     source = Path(source)
     submitted = Path(submitted_dir)
     if source.is_dir():
-        return _collect_entries(assignment, _folder_entries(source, limits), submitted, regex, limits)
+        return _collect_entries(assignment, _folder_entries(source, limits), submitted, regex, reference, limits)
     if source.is_file() and zipfile.is_zipfile(source):
         try:
             archive = zipfile.ZipFile(source)
         except (zipfile.BadZipFile, OSError) as error:
             raise ValueError(f"{source} is not a readable zip file: {error}") from None
         with archive:
-            return _collect_entries(assignment, _zip_entries(archive, limits), submitted, regex, limits)
+            return _collect_entries(assignment, _zip_entries(archive, limits), submitted, regex, reference, limits)
     raise ValueError(f"source must be a folder or a .zip file, got {str(source)!r}")
+
+
+def _read_release(release):
+    """The released notebook as a NotebookNode, or None."""
+    if release is None:
+        return None
+    try:
+        notebook = nbformat.read(os.fspath(release), as_version=4)
+        nbformat.validate(notebook)
+    except (OSError, ValueError, TypeError, nbformat.ValidationError) as error:
+        raise ValueError(f"release must be the released notebook file, could not read {release!r}: {error}") from None
+    return notebook
 
 
 def _compile_pattern(pattern):
@@ -347,7 +363,7 @@ def student_folder(name):
 # --- choosing and writing -------------------------------------------------------------------
 
 
-def _collect_entries(assignment, entries, submitted, regex, limits):
+def _collect_entries(assignment, entries, submitted, regex, release, limits):
     records = {}
     by_folder = {}
     for entry in entries:
@@ -358,7 +374,7 @@ def _collect_entries(assignment, entries, submitted, regex, limits):
             by_folder.setdefault(candidate.student.casefold(), []).append(candidate)
     budget = [limits.max_total_bytes]
     for candidates in by_folder.values():
-        for record in _collect_student(assignment, candidates, submitted, budget, limits):
+        for record in _collect_student(assignment, candidates, submitted, release, budget, limits):
             records[record.source] = record
     return [records[path] for path in sorted(records)]
 
@@ -387,7 +403,7 @@ def _sort_entry(entry, assignment, regex):
     return None, _Candidate(entry, sender, student, rank)
 
 
-def _collect_student(assignment, candidates, submitted, budget, limits):
+def _collect_student(assignment, candidates, submitted, release, budget, limits):
     """Records for one student folder: the best readable notebook collected, the rest explained."""
     accounts = {c.sender.account: c.sender.name for c in candidates}
     if len(accounts) > 1:
@@ -404,6 +420,8 @@ def _collect_student(assignment, candidates, submitted, budget, limits):
         except NotebookRejected as error:
             records.append(_record(candidate, "rejected", str(error)))
             continue
+        if release is not None:
+            repairs += restore_test_cells(notebook, release)
         if candidate.sender.filename != f"{assignment}.ipynb":
             repairs.insert(0, f"renamed {candidate.sender.filename!r} to '{assignment}.ipynb'")
         try:

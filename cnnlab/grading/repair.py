@@ -266,3 +266,57 @@ def _short(error):
     """The first line of an error message, at most 200 characters."""
     text = getattr(error, "message", None) or str(error)
     return text.splitlines()[0][:200] if text else type(error).__name__
+
+
+def restore_test_cells(notebook, release):
+    """Put back the test cells (nbgrader grade cells) the student deleted, where they were.
+
+    ``notebook`` (repaired, changed in place) and ``release`` (the released notebook) are
+    ``NotebookNode``s. Each missing test cell is copied from the release and inserted after the
+    nearest earlier release cell the submission still has (matched by cell id), so it runs after
+    the answer it tests; nbgrader's ``OverwriteCells`` then checks it like any other test cell.
+    Returns the list of repairs made.
+
+    Why not ``OverwriteCells.add_missing_cells``: in nbgrader 0.9.6 it raises ``KeyError`` when the
+    release cell before the missing one is a read-only markdown cell (07_train_cnn's
+    'test-convnet' follows 'gradcheck-explain'), failing that student's whole notebook; it also
+    inserts the cell right after the previous nbgrader cell (before the student's run cells)
+    and without a cell id.
+    """
+    present = {_grade_id(c) for c in notebook.cells} - {None}
+    ids = {c.id for c in notebook.cells}
+    repairs = []
+    for position, cell in enumerate(release.cells):
+        meta = cell.metadata.get("nbgrader", {})
+        if not meta.get("grade") or meta.get("solution") or meta.get("grade_id") in present:
+            continue
+        at, anchor = _anchor(notebook, release.cells[:position])
+        restored = copy.deepcopy(cell)
+        restored.id = _free_id(cell.id, ids)
+        ids.add(restored.id)
+        notebook.cells.insert(at, restored)
+        present.add(meta["grade_id"])
+        where = f"after {anchor!r}" if anchor else "at the top"
+        repairs.append(f"deleted test cell {meta['grade_id']!r} put back {where}")
+    return repairs
+
+
+def _grade_id(cell):
+    meta = cell.metadata.get("nbgrader", {})
+    return meta.get("grade_id") if (meta.get("grade") or meta.get("solution") or meta.get("locked")) else None
+
+
+def _anchor(notebook, earlier):
+    """(index to insert at, id of the cell it follows): after the last of ``earlier`` still there.
+
+    A cell is found by its nbgrader grade_id, else by its cell id (ids may have been renamed).
+    """
+    by_grade_id = {_grade_id(c): i for i, c in enumerate(notebook.cells)}
+    by_id = {c.id: i for i, c in enumerate(notebook.cells)}
+    for cell in reversed(earlier):
+        grade_id = _grade_id(cell)
+        if grade_id is not None and grade_id in by_grade_id:
+            return by_grade_id[grade_id] + 1, notebook.cells[by_grade_id[grade_id]].id
+        if cell.id in by_id:
+            return by_id[cell.id] + 1, cell.id
+    return 0, None
