@@ -281,6 +281,13 @@ def future_nbformat(nb):
     nb["cells"][0]["future_field"] = 1
 
 
+def missing_fields(nb):
+    del nb["metadata"]
+    for key in ("metadata", "outputs", "execution_count"):
+        del nb["cells"][1][key]  # 'setup', a code cell
+    nb["cells"][3]["outputs"] = [{"output_type": "weird"}]  # 'data-load'
+
+
 def test_damaged_notebooks_are_repaired_or_rejected_one_student_at_a_time(tmp_path):
     too_new = damaged(lambda nb: cell(nb, "test-train")["metadata"]["nbgrader"].update(schema_version=4))
     with pytest.raises(SchemaTooNewError):  # nbgrader 0.9.6 would stop the whole class here
@@ -299,6 +306,7 @@ def test_damaged_notebooks_are_repaired_or_rejected_one_student_at_a_time(tmp_pa
         ("olddeleted/07_train_cnn.ipynb", data(old_deleted)),
         ("deep/07_train_cnn.ipynb", b"[" * 100_000),
         ("dupids/07_train_cnn.ipynb", data(damaged(duplicate_convnet))),
+        ("fields/07_train_cnn.ipynb", data(damaged(missing_fields))),
         ("fallback/07_train_cnn.ipynb", b"\xff\xfe\x00", LATER),
         ("fallback/old/07_train_cnn.ipynb", data(notebook("fallback-old")), MORNING),
         ("future/07_train_cnn.ipynb", data(damaged(future_nbformat))),
@@ -324,6 +332,9 @@ def test_damaged_notebooks_are_repaired_or_rejected_one_student_at_a_time(tmp_pa
                                             "the first cell with it is graded")),
         rec("fallback", "rejected", "not UTF-8 text (byte 0)"),
         rec("fallback", "collected", "1 newer file(s) unreadable", path="fallback/old/07_train_cnn.ipynb"),
+        rec("fields", "collected", repairs=("notebook metadata missing, set to {}", "cell 1: missing metadata set to {}",
+                                            "cell 1: missing or invalid outputs cleared",
+                                            "cell 3: missing or invalid outputs cleared")),
         rec("future", "collected", repairs=("nbformat_minor 9 is newer than this nbformat (5), read as 5",
                                             "unknown top-level fields removed: future",
                                             "cell 0: unknown fields removed: future_field")),
@@ -335,9 +346,10 @@ def test_damaged_notebooks_are_repaired_or_rejected_one_student_at_a_time(tmp_pa
         rec("oldminor", "collected", repairs=("nbformat 4.4 upgraded to 4.5", "26 cells without an id given 'cell-<n>'")),
         rec("widget", "rejected", "cell 3 has unknown cell_type 'widget'"),
     ]
-    assert folders(submitted) == ["deleted", "dupids", "fallback", "future", "newschema", "olddeleted", "oldminor"]
+    assert folders(submitted) == ["deleted", "dupids", "fallback", "fields", "future", "newschema", "olddeleted",
+                                  "oldminor"]
     assert [marker(submitted, s) for s in folders(submitted)] == ["deleted", "damaged", "fallback-old", "damaged",
-                                                                   "damaged", "old-minor", "old-minor"]
+                                                                   "damaged", "damaged", "old-minor", "old-minor"]
     back = nbformat.read(str(submitted / "deleted" / A / f"{A}.ipynb"), as_version=4)
     assert [c.id for c in back.cells] == [c["id"] for c in RELEASE["cells"]]  # in their places again
     assert back.cells[9] == nbformat.read(str(release), as_version=4).cells[9]  # 'test-convnet' as released

@@ -35,7 +35,10 @@ Which notebook is a student's submission when there are several (the rule, stron
 4. the file name, last in sorted order (a tie; the report says so).
 
 The best notebook that can be read is collected; newer unreadable ones are rejected, the others
-are reported as superseded with the reason. Nothing in a notebook is run.
+are reported as superseded with the reason. Nothing in a notebook is run. The collected notebook
+is repaired as :mod:`cnnlab.grading.repair` describes (renamed to ``<assignment>.ipynb``, cell ids
+made unique, nbgrader metadata nbgrader would stop on, deleted test cells put back when the
+release is given); every change is listed in ``Record.repairs``.
 
 Safety: the source is hostile input. Nothing is extracted by its own path: every notebook is read
 into memory (with size caps, :class:`Limits`) and written under a sanitised name. Zip members
@@ -52,7 +55,7 @@ import stat
 import unicodedata
 import zipfile
 import zlib
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
 import nbformat
@@ -84,7 +87,8 @@ class Limits:
 class Record:
     """What happened to one file of the source.
 
-    ``status``: ``"collected"`` (written for ``student``), ``"superseded"`` (another file of the
+    ``source``: the file's path in the zip or folder. ``student``: the folder under
+    ``submitted/`` (None when nobody's). ``name``: the student as the LMS wrote it. ``status``: ``"collected"`` (written for ``student``), ``"superseded"`` (another file of the
     same student was chosen; ``reason`` says why), ``"rejected"`` (unsafe or unreadable;
     ``reason``), ``"ignored"`` (not a notebook, a system file, or nobody's).
     ``late``: the LMS marked it late. ``repairs``: what was changed to make it gradable, e.g.
@@ -125,10 +129,12 @@ class _Sender:
 
 @dataclass
 class _Candidate:
+    """A notebook that may be a student's submission; the highest ``rank`` is tried first."""
+
     entry: _Entry
     sender: _Sender
     student: str
-    rank: tuple = field(default=())
+    rank: tuple  # (LMS order, named as the assignment, time, path): the rule in the docstring
 
 
 def collect(assignment, source, submitted_dir, *, pattern=None, release=None, limits=Limits()):

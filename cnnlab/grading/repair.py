@@ -5,7 +5,9 @@ returns a notebook that ``nbformat.validate`` and nbgrader's metadata check
 (``CheckCellMetadata``) accept, with a list of what was changed, or raises
 :class:`NotebookRejected` with a reason an instructor can act on.
 
-What is repaired (each change is reported):
+:func:`restore_test_cells` puts back test cells the student deleted, from the released notebook.
+
+What :func:`repair_notebook` repairs (each change is reported):
 
 - ``nbformat_minor`` newer than this nbformat knows, missing, or older than 4.5: read as 4.5;
   fields 4.5 does not define are dropped; missing or unreadable cell ids get ``cell-<n>``.
@@ -15,9 +17,7 @@ What is repaired (each change is reported):
 - nbgrader cell metadata with an old, missing or unknown ``schema_version`` (nbgrader 0.9.6
   stops the WHOLE autograde batch on ``SchemaTooOldError`` / ``SchemaTooNewError``): upgraded
   to schema 3 with nbgrader's own ``MetadataValidator``; metadata that still does not validate
-  is removed from that cell (the cell becomes an ordinary cell; nbgrader's ``OverwriteCells``
-  then treats a test cell as missing).
-
+  is removed from that cell (it becomes an ordinary cell; a test cell then counts as deleted).
 - a ``grade_id`` on several cells (a cell copied in Jupyter keeps its nbgrader metadata): the
   first cell keeps it, the copies become ordinary cells (they still run). Left alone, nbgrader
   0.9.6 stops the whole autograde batch on it (see :func:`_fix_repeated_grade_ids`).
