@@ -12,6 +12,7 @@ import os
 import shutil
 import stat
 import time
+import warnings
 import zipfile
 from pathlib import Path
 
@@ -50,7 +51,8 @@ def data(nb):
 
 def make_zip(path, members):
     """``members``: (name, bytes) or (name, bytes, date_time) or (ZipInfo, bytes)."""
-    with zipfile.ZipFile(path, "w") as archive:
+    with zipfile.ZipFile(path, "w") as archive, warnings.catch_warnings():
+        warnings.filterwarnings("ignore", "Duplicate name")  # one test repeats a name on purpose
         for name, payload, *when in members:
             info = name if isinstance(name, zipfile.ZipInfo) else zipfile.ZipInfo(name, when[0] if when else MORNING)
             info.compress_type = zipfile.ZIP_DEFLATED
@@ -166,6 +168,8 @@ def test_plain_folder_with_hidden_files_links_and_a_second_run(tmp_path):
     write(src / "carol" / "b" / f"{A}.ipynb", data(notebook("carol-b")), LATER)
     write(src / "carol" / ".ipynb_checkpoints" / f"{A}-checkpoint.ipynb", data(notebook("checkpoint")))
     write(src / "README.txt", b"instructions")
+    write(src / "frank" / "a.ipynb", data(notebook("frank-a")), MORNING)
+    write(src / "frank" / "b.ipynb", data(notebook("frank-b")), MORNING)
     write(outside / "secret.ipynb", data(notebook("secret")))
     (src / "dave").mkdir()
     (src / "dave" / f"{A}.ipynb").symlink_to(outside / "secret.ipynb")
@@ -183,10 +187,12 @@ def test_plain_folder_with_hidden_files_links_and_a_second_run(tmp_path):
         Record("carol/b/07_train_cnn.ipynb", "collected", "carol", "carol"),
         Record("dave/07_train_cnn.ipynb", "rejected", "dave", "dave", "symbolic link, not followed"),
         Record("erin", "rejected", reason="symbolic link, not followed"),
+        Record("frank/a.ipynb", "superseded", "frank", "frank", "frank/b.ipynb chosen: same time, last file name"),
+        Record("frank/b.ipynb", "collected", "frank", "frank", repairs=("renamed 'b.ipynb' to '07_train_cnn.ipynb'",)),
     ]
     assert collect(A, src, submitted) == expected
-    assert folders(submitted) == ["alice", "bob", "carol"]
-    assert [marker(submitted, s) for s in folders(submitted)] == ["alice", "bob", "carol-b"]
+    assert folders(submitted) == ["alice", "bob", "carol", "frank"]
+    assert [marker(submitted, s) for s in folders(submitted)] == ["alice", "bob", "carol-b", "frank-b"]
     first = {p: p.read_bytes() for p in submitted.rglob("*") if p.is_file()}
     assert collect(A, src, submitted) == expected  # a second run changes nothing
     assert {p: p.read_bytes() for p in submitted.rglob("*") if p.is_file()} == first
@@ -399,6 +405,8 @@ def test_hostile_zip_members_are_refused_and_the_class_goes_on(tmp_path):
         ("oscar/07_train_cnn.ipynb", good),
         ("zed/07_train_cnn.ipynb", b"{" + bomb + b"}"),
         ("alice/07_train_cnn.ipynb", good),
+        ("twice/07_train_cnn.ipynb", good),
+        ("twice/07_train_cnn.ipynb", data(notebook("other"))),  # which one? neither
     ])
     mark_encrypted(zip_path, "oscar/07_train_cnn.ipynb")
     assert zip_path.stat().st_size < 100_000  # the bomb really is small on disk
@@ -411,6 +419,8 @@ def test_hostile_zip_members_are_refused_and_the_class_goes_on(tmp_path):
         Record("alice/07_train_cnn.ipynb", "collected", "alice", "alice"),
         Record("mallory/07_train_cnn.ipynb", "rejected", "mallory", "mallory", "symbolic link, not followed"),
         Record("oscar/07_train_cnn.ipynb", "rejected", "oscar", "oscar", "encrypted"),
+        Record("twice/07_train_cnn.ipynb", "rejected", reason="the zip holds this name 2 times"),
+        Record("twice/07_train_cnn.ipynb", "rejected", reason="the zip holds this name 2 times"),
         Record("zed/07_train_cnn.ipynb", "rejected", "zed", "zed", "larger than 1048576 bytes"),
     ]
     notebooks = sorted(p.relative_to(tmp_path).as_posix() for p in tmp_path.rglob("*.ipynb"))

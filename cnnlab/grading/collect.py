@@ -261,6 +261,12 @@ def _zip_entries(archive, limits):
         else:
             entry.opener = lambda i=info: archive.open(i)
         entries.append(entry)
+    counts = {}
+    for entry in entries:
+        counts[entry.path] = counts.get(entry.path, 0) + 1
+    for entry in entries:  # a zip may repeat a name; which copy is meant cannot be known
+        if counts[entry.path] > 1 and not entry.unsafe:
+            entry.unsafe = f"the zip holds this name {counts[entry.path]} times"
     return sorted(entries, key=lambda e: e.path)
 
 
@@ -370,19 +376,18 @@ def student_folder(name):
 
 
 def _collect_entries(assignment, entries, submitted, regex, release, limits):
-    records = {}
+    records = []
     by_folder = {}
     for entry in entries:
         record, candidate = _sort_entry(entry, assignment, regex)
         if candidate is None:
-            records[entry.path] = record
+            records.append(record)
         else:
             by_folder.setdefault(candidate.student.casefold(), []).append(candidate)
     budget = [limits.max_total_bytes]
     for candidates in by_folder.values():
-        for record in _collect_student(assignment, candidates, submitted, release, budget, limits):
-            records[record.source] = record
-    return [records[path] for path in sorted(records)]
+        records += _collect_student(assignment, candidates, submitted, release, budget, limits)
+    return sorted(records, key=lambda r: r.source)
 
 
 def _sort_entry(entry, assignment, regex):
