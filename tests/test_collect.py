@@ -19,9 +19,10 @@ from pathlib import Path
 import nbformat
 import pytest
 from nbgrader.nbgraderformat import SchemaTooNewError
-from nbgrader.preprocessors import CheckCellMetadata, DeduplicateIds
+from nbgrader.preprocessors import CheckCellMetadata, DeduplicateIds, OverwriteCells
 
 from cnnlab.grading.collect import Limits, Record, collect, format_report, student_folder
+from cnnlab.grading.repair import repair_notebook, restore_test_cells
 from course import make_course, nbgrader, scores, source_notebook
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -474,6 +475,11 @@ def test_a_link_planted_in_submitted_fails_that_student_only(tmp_path):
     assert marker(submitted, "bob") == "bob"
 
 
+def test_repair_notebook_wants_bytes():
+    with pytest.raises(TypeError, match="expects the file's bytes, got str"):
+        repair_notebook("{}")
+
+
 def test_bad_arguments_raise_clear_errors(tmp_path):
     (tmp_path / "notes.txt").write_text("x")
     with pytest.raises(ValueError, match="assignment must be a plain name"):
@@ -555,3 +561,14 @@ def test_collected_damaged_notebooks_are_autograded_by_nbgrader(tmp_path):
     nbgrader(course, "autograde", name)
     full = {"test-conv2d-single": 3.0, "test-conv2d-multi": 3.0, "test-relu": 1.0}
     assert scores(course, name) == {"Ana": full, "Jane_Smith": full, "z_good": full, "山田_太郎": full}
+
+    # Why not nbgrader's own OverwriteCells.add_missing_cells: with the answer cell before a
+    # deleted test cell also gone, it raises KeyError and the student's whole notebook fails.
+    both_gone = copy.deepcopy(solved)
+    both_gone["cells"] = [c for c in both_gone["cells"] if c["id"] not in ("relu", "test-relu")]
+    resources = {"nbgrader": {"notebook": name, "assignment": name, "db_url": f"sqlite:///{course / 'gradebook.db'}"}}
+    with pytest.raises(KeyError, match="relu"):
+        OverwriteCells(add_missing_cells=True).preprocess(nbformat.reads(json.dumps(both_gone), 4), resources)
+    restored = nbformat.reads(json.dumps(both_gone), 4)
+    assert restore_test_cells(restored, nbformat.read(str(release), as_version=4)) == [
+        "deleted test cell 'test-relu' put back after 'relu-explain'"]

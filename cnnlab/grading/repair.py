@@ -137,6 +137,7 @@ def _fix_cell(cell, index, repairs):
     if "source" not in cell:
         cell["source"] = ""
         repairs.append(f"{where}: missing source set to ''")
+    cell["source"] = "".join(source)  # the file may split it in lines; nbgrader's checksums want one str
     if not isinstance(cell.get("metadata"), dict):
         cell["metadata"] = {}
         repairs.append(f"{where}: missing metadata set to {{}}")
