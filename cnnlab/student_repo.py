@@ -79,22 +79,9 @@ def write_student_repo(out, *, github, branch="main", source=".", force=False, g
         raise ValueError(tr(f"ブランチ名 {branch!r} は使えません", f"not a usable branch name: {branch!r}"))
     source = _check_source(Path(source))
     out = Path(out).resolve()
-    _prepare_out(out, source, force)
+    stale = _check_out(out, source, force)
 
-    links = Links(github, branch)
-    files = {}  # relative path -> bytes
-    copied = _student_files(source)
-    for relative in copied:
-        data = (source / relative).read_bytes()
-        if relative.suffix == ".ipynb":
-            data = with_colab_source(data.decode("utf-8"), links.pip_source).encode("utf-8")
-        files[relative] = data
-    files[Path("pyproject.toml")] = student_pyproject((source / "pyproject.toml").read_text(encoding="utf-8")).encode()
-    files[Path("README.md")] = student_readme(links, _notebook_titles(files, "course"),
-                                              _notebook_titles(files, "assignments"),
-                                              colab_ready=_colab_ready(files)).encode()
-    files[Path(".gitignore")] = STUDENT_GITIGNORE.encode()
-
+    files = _collect_files(source, Links(github, branch))
     for relative, data in files.items():
         marker = _leak_marker(data)
         if marker:
@@ -102,14 +89,38 @@ def write_student_repo(out, *, github, branch="main", source=".", force=False, g
                                 "assignments/ を nbgrader generate_assignment で作り直してください",
                                 f"{relative} contains nbgrader's {marker!r} marker: solutions and hidden tests "
                                 "must not reach students (regenerate assignments/ with nbgrader generate_assignment)"))
+
+    # Only now, with everything checked, is anything in OUT touched.
+    for entry in stale:
+        if entry.is_dir() and not entry.is_symlink():
+            shutil.rmtree(entry)
+        else:
+            entry.unlink()
     for relative, data in files.items():
         (out / relative).parent.mkdir(parents=True, exist_ok=True)
         (out / relative).write_bytes(data)
-    for relative in copied:  # binder/postBuild must stay executable
-        shutil.copymode(source / relative, out / relative)
+        if (source / relative).is_file():  # a copied file keeps its mode: binder/postBuild runs
+            shutil.copymode(source / relative, out / relative)
     if git:
         _git_commit(out, branch)
     return sorted(files)
+
+
+def _collect_files(source, links):
+    """{relative path: bytes} of everything OUT gets."""
+    files = {}
+    for relative in _student_files(source):
+        data = (source / relative).read_bytes()
+        if relative.suffix == ".ipynb":
+            data = with_colab_source(data.decode("utf-8"), links.pip_source).encode("utf-8")
+        files[relative] = data
+    pyproject = (source / "pyproject.toml").read_text(encoding="utf-8")
+    files[Path("pyproject.toml")] = student_pyproject(pyproject).encode("utf-8")
+    files[Path("README.md")] = student_readme(
+        links, _notebook_titles(files, "course"), _notebook_titles(files, "assignments"),
+        colab_ready=_colab_ready(files)).encode("utf-8")
+    files[Path(".gitignore")] = STUDENT_GITIGNORE.encode("utf-8")
+    return files
 
 
 class Links:
@@ -141,8 +152,9 @@ def _check_source(source):
     return source
 
 
-def _prepare_out(out, source, force):
-    """Make ``out`` an empty folder (``.git`` kept), refusing to touch the instructor's files."""
+def _check_out(out, source, force):
+    """What ``out`` holds that must go (everything but ``.git``); ValueError if it must not be
+    touched: the instructor's files, or a non-empty folder without ``force``."""
     copied = [source / name for name in (PACKAGE, *COPIED_FOLDERS, "solutions", "tests")]
     if out == source or source.is_relative_to(out) or any(out.is_relative_to(c) for c in copied):
         raise ValueError(tr(f"{out} には書けません: 講師用リポジトリ {source} と重なっています",
@@ -153,9 +165,7 @@ def _prepare_out(out, source, force):
     if entries and not force:
         raise ValueError(tr(f"{out} は空ではありません。中身を置き換えるなら --force を付けてください（.git は残します）",
                             f"{out} is not empty: add --force to replace its contents (its .git is kept)"))
-    for entry in entries:
-        shutil.rmtree(entry) if entry.is_dir() and not entry.is_symlink() else entry.unlink()
-    out.mkdir(parents=True, exist_ok=True)
+    return entries
 
 
 def instructor_modules():
