@@ -99,7 +99,7 @@ def write_student_repo(out, *, github, branch="main", source=".", force=False, g
     for relative, data in files.items():
         (out / relative).parent.mkdir(parents=True, exist_ok=True)
         (out / relative).write_bytes(data)
-        if (source / relative).is_file():  # a copied file keeps its mode: binder/postBuild runs
+        if relative.parts[0] in (PACKAGE, *COPIED_FOLDERS):  # copied: binder/postBuild stays executable
             shutil.copymode(source / relative, out / relative)
     if git:
         _git_commit(out, branch)
