@@ -10,9 +10,11 @@ Run it in the instructor's repository (or name it with --source). OUT gets:
 - binder/ as it is: it installs the package from OUT itself;
 - pyproject.toml: the base install and the `lab` extra, nothing of the instructor's extras;
 - README.md for students (日本語 / English): Binder and Colab links, saving and submitting,
-  the feedback language; and a .gitignore.
+  the feedback language; a .gitignore; an nbgrader_config.py with the instructor's per-cell time
+  limit only, for the Validate button.
 
-Nothing of solutions/, tests/, the gradebook or nbgrader_config.py is read or written. As a last
+solutions/ and tests/ are not read. Nothing of them, of the gradebook or of the instructor's other
+nbgrader settings (source and release folders, stubs) is written. As a last
 guard, a file carrying an nbgrader solution or hidden-test marker stops the command.
 """
 
@@ -120,7 +122,31 @@ def _collect_files(source, links):
         links, _notebook_titles(files, "course"), _notebook_titles(files, "assignments"),
         colab_ready=_colab_ready(files)).encode("utf-8")
     files[Path(".gitignore")] = STUDENT_GITIGNORE.encode("utf-8")
+    config = student_nbgrader_config(source / "nbgrader_config.py")
+    if config:
+        files[Path("nbgrader_config.py")] = config.encode("utf-8")
     return files
+
+
+def student_nbgrader_config(path):
+    """The students' nbgrader_config.py: the instructor's per-cell time limit and nothing else.
+
+    The Validate button reads nbgrader_config.py in the folder JupyterLab runs from; without one
+    a cell may run 30 s (nbgrader's default), shorter than what autograding allows, so a slow
+    Binder machine would fail 07's training in Validate only. None when ``path`` sets no limit.
+    """
+    from traitlets.config.loader import PyFileConfigLoader  # installed with ipywidgets
+
+    if not path.is_file():
+        return None
+    config = PyFileConfigLoader(path.name, path=str(path.parent)).load_config()
+    timeout = config.Execute.get("timeout")
+    if not isinstance(timeout, int):
+        return None
+    return ("# nbgrader の Validate ボタンの設定: 1 セルの制限時間（採点と同じ）。\n"
+            "# Settings of nbgrader's Validate button: the time limit of one cell, as in grading.\n"
+            "c = get_config()  # noqa: F821 (provided by traitlets when nbgrader loads this file)\n"
+            f"c.Execute.timeout = {timeout}\n")
 
 
 class Links:

@@ -12,6 +12,8 @@ that environment's own kernel (so the student package is all the solutions need)
 
 - course notebooks and solution notebooks: no error at all (so every cell of an assignment,
   training included, works in this environment);
+- nbgrader's Validate reads OUT's nbgrader_config.py (the grading time limit per cell), fails
+  the release as handed out and passes a solution;
 - released assignments: the stubs raise NotImplementedError by design, so the only errors
   allowed are those of a stub (NotImplementedError, or a check failure that says the function
   is still a NotImplementedError stub), in a solution cell or a cell after one, and, after such
@@ -143,6 +145,26 @@ def test_postbuild_leaves_students_the_validate_button_only(binder_env):
     state = dict(re.findall(r"nbgrader\.server_extensions\.(\w+)\s+(enabled|disabled)", server))
     assert state == {"formgrader": "disabled", "course_list": "disabled",
                      "assignment_list": "disabled", "validate_assignment": "enabled"}, server
+
+
+# The Validate button's own way of reading nbgrader's settings (its handler ignores ``self``).
+_VALIDATE_CONFIG = """from nbgrader.server_extensions.validate_assignment.handlers import ValidateAssignmentHandler
+print(ValidateAssignmentHandler.load_config(None).Execute.timeout)"""
+
+
+def test_validate_works_for_students_with_the_grading_time_limit(binder_env, tmp_path):
+    python, repo, env = binder_env
+    # JupyterLab runs from the repository root on Binder (and per the README, locally).
+    ours = re.search(r"^c\.Execute\.timeout = (\d+)$", (REPO / "nbgrader_config.py").read_text(), re.MULTILINE)
+    assert _run([python, "-c", _VALIDATE_CONFIG], cwd=repo, env=env).split() == [ours.group(1)]
+
+    # The release as handed out fails, naming the function; the solution passes.
+    name = "04_pooling"
+    release = _run([python, "-m", "nbgrader", "validate", f"assignments/{name}/{name}.ipynb"], cwd=repo, env=env)
+    assert "VALIDATION FAILED" in release and "check_max_pool_forward(max_pool_forward)" in release, release
+    shutil.copy(REPO / "solutions" / name / f"{name}.ipynb", tmp_path)
+    solved = _run([python, "-m", "nbgrader", "validate", str(tmp_path / f"{name}.ipynb")], cwd=repo, env=env)
+    assert "Success! Your notebook passes all the tests." in solved, solved
 
 
 # Runs inside the Binder environment: execute notebooks with nbclient, report every error cell.

@@ -1,8 +1,9 @@
 """`cnnlab student-repo OUT` writes the public repository students launch, and nothing more.
 
 - OUT holds course/, assignments/, the cnnlab package without the instructor's commands,
-  binder/ (the same files as ours), a student README and pyproject.toml, a .gitignore: nothing of
-  solutions/, tests/, nbgrader_config.py or the gradebook.
+  binder/ (the same files as ours), a student README and pyproject.toml, a .gitignore and an
+  nbgrader_config.py with our per-cell time limit only (for Validate): nothing of solutions/,
+  tests/, the gradebook or our other nbgrader settings.
 - No line of a solution region and no line of a hidden-test region of solutions/ appears in any
   file of OUT, notebook JSON read raw (metadata included); no hidden-test seed either.
 - The README (日本語 / English) and the notebooks' Colab set-up point at the student repository.
@@ -27,8 +28,7 @@ from course import ROOT
 
 GITHUB = "example-org/cnn-course"
 PIP_SOURCE = f"git+https://github.com/{GITHUB}@main"
-INSTRUCTOR_ONLY = ["solutions", "tests", "benchmarks", "tools", ".ci", "nbgrader_config.py",
-                   "gradebook.db", "submitted", "autograded", "feedback", "cli.py", "student_repo.py"]
+INSTRUCTOR_ONLY = ["solutions", "tests", "benchmarks", "tools", ".ci", "gradebook.db", "submitted", "autograded", "feedback", "cli.py", "student_repo.py"]
 GIT_IDENTITY = {"GIT_AUTHOR_NAME": "Test", "GIT_AUTHOR_EMAIL": "test@example.org",
                 "GIT_COMMITTER_NAME": "Test", "GIT_COMMITTER_EMAIL": "test@example.org"}
 
@@ -125,7 +125,8 @@ def secret_lines():
 
 def test_out_holds_what_students_launch_and_nothing_else(out):
     top = {p.name for p in out.iterdir()}
-    assert top == {".git", ".gitignore", "README.md", "pyproject.toml", "binder", "cnnlab", "course", "assignments"}
+    assert top == {".git", ".gitignore", "README.md", "pyproject.toml", "nbgrader_config.py",
+                   "binder", "cnnlab", "course", "assignments"}
     names = {part for relative in files_in(out) for part in Path(relative).parts}
     assert not names & set(INSTRUCTOR_ONLY), names & set(INSTRUCTOR_ONLY)
 
@@ -155,6 +156,14 @@ def test_out_holds_what_students_launch_and_nothing_else(out):
             assert len(ours) == len(theirs) and len(changed) <= 1, f"{folder}/{name}: {changed[:3]}"
             for before, after in changed:
                 assert '"CNNLAB_PIP_SOURCE = \\"\\"' in before and f'CNNLAB_PIP_SOURCE = \\"{PIP_SOURCE}\\"' in after
+
+
+def test_the_students_nbgrader_config_has_our_cell_time_limit_only(out):
+    ours = re.search(r"^c\.Execute\.timeout = (\d+)$", (ROOT / "nbgrader_config.py").read_text(), re.MULTILINE)
+    code = [line for line in (out / "nbgrader_config.py").read_text(encoding="utf-8").splitlines()
+            if line.strip() and not line.startswith("#")]
+    assert code == ["c = get_config()  # noqa: F821 (provided by traitlets when nbgrader loads this file)",
+                    f"c.Execute.timeout = {ours.group(1)}"]
 
 
 def test_no_solution_or_hidden_test_line_reaches_the_student_repository(out):
