@@ -5,6 +5,7 @@ A course that an instructor adopts is a clone, with nothing beside it. CI's chec
 have other folders next to it, so only a clone made here, in an empty folder, proves it.
 """
 
+import json
 import os
 import re
 import subprocess
@@ -13,10 +14,13 @@ from pathlib import Path
 
 from course import ROOT
 
-# A relative path that climbs: "../x", "../../x", in a link, a string or a comment.
-CLIMB = re.compile(r"(?<![\w.])((?:\.\./)+)([\w.\-/]*)")
-# Folders that lie beside the repository on the machines it was written on; never part of it.
-OUTSIDE_NAMES = re.compile(r"shared/(?:curriculum\.md|lectures)|/work/(?:main|shared|wt)\b")
+# Where documentation points at a path: Markdown links, HTML href/src, and `inline code` that
+# looks like a path. Fenced code blocks are commands (an output folder of the user's choosing),
+# not links, and are left out.
+FENCE = re.compile(r"^```.*?^```", flags=re.M | re.S)
+LINK = re.compile(r"\]\(([^)\s]+)\)|(?:href|src)=\"([^\"]+)\"|`((?:\.{1,2}/)*[\w.\-]+/[\w.\-/]*)`")
+# The folders that lay beside the repository where it was written; code never names them.
+OUTSIDE_NAMES = re.compile(r"shared/(?:curriculum\.md|lectures)|[\"']shared[\"']\s*/|/work/(?:main|shared|wt)\b")
 
 
 def tracked_text_files():
@@ -31,22 +35,36 @@ def tracked_text_files():
             continue  # binary files (images) hold no paths
 
 
-def escapes(path, text):
-    """The relative paths in ``text`` that lead outside the repository from ``path``'s folder."""
+def documentation(path, text):
+    """The prose of a Markdown file or of a notebook's markdown cells (else nothing)."""
+    if path.suffix == ".md":
+        return text
+    if path.suffix == ".ipynb":
+        return "\n".join("".join(c["source"]) for c in json.loads(text)["cells"] if c["cell_type"] == "markdown")
+    return ""
+
+
+def links_outside(path, prose):
+    """The paths that ``prose`` (in ``path``'s folder) points at outside the repository."""
     found = []
-    for climb, rest in CLIMB.findall(text):
-        target = (path.parent / (climb + rest)).resolve()
-        if not target.is_relative_to(ROOT):
-            found.append(climb + rest)
+    for groups in LINK.findall(FENCE.sub("", prose)):
+        target = next(g for g in groups if g).split("#")[0]
+        if not target or "://" in target or target.startswith(("mailto:", "<")):
+            continue
+        if not (path.parent / target).resolve().is_relative_to(ROOT):
+            found.append(target)
     return found
 
 
-def test_climbing_paths_are_found():
-    # The detector itself: a link out of the repository is caught, one inside it is not.
+def test_the_detectors_find_what_they_look_for():
     readme = ROOT / "course" / "README.md"
-    assert escapes(readme, "see [the API](../docs/curriculum.md)") == []
-    assert escapes(readme, "see [the API](../../shared/curriculum.md)") == ["../../shared/curriculum.md"]
-    assert OUTSIDE_NAMES.search('ROOT.parent / "shared/curriculum.md"')
+    assert links_outside(readme, "see [the API](../docs/curriculum.md)") == []
+    assert links_outside(readme, "see [the API](../../shared/curriculum.md)") == ["../../shared/curriculum.md"]
+    assert links_outside(readme, "as in `../../shared/curriculum.md`") == ["../../shared/curriculum.md"]
+    assert links_outside(readme, "```bash\ncnnlab student-repo ../../course-out\n```") == []
+    assert links_outside(readme, "[Binder](https://mybinder.org/v2/gh/a/b/HEAD)") == []
+    assert OUTSIDE_NAMES.search('CURRICULUM = ROOT.parent / "shared" / "curriculum.md"')
+    assert OUTSIDE_NAMES.search("open('/work/shared/lectures/000.txt')")
 
 
 def test_no_tracked_file_refers_to_a_path_outside_the_repository():
@@ -54,7 +72,7 @@ def test_no_tracked_file_refers_to_a_path_outside_the_repository():
     for path, text in tracked_text_files():
         if path == Path(__file__):
             continue  # this file names the patterns it looks for
-        bad = escapes(path, text) + OUTSIDE_NAMES.findall(text)
+        bad = links_outside(path, documentation(path, text)) + OUTSIDE_NAMES.findall(text)
         if bad:
             offenders[str(path.relative_to(ROOT))] = bad
     assert offenders == {}

@@ -131,12 +131,18 @@ def test_out_holds_what_students_launch_and_nothing_else(out):
     assert not names & set(INSTRUCTOR_ONLY), names & set(INSTRUCTOR_ONLY)
 
     # The package: every module but the command line and its subcommands, unchanged.
+    # Sub-packages (cnnlab/checks/, cnnlab/data/) come whole.
     from cnnlab.cli import SUBCOMMANDS
     left_out = {"cli.py"} | {module.split(".")[1] + ".py" for module in SUBCOMMANDS.values()}
     assert "student_repo.py" in left_out
-    ours = {p.name for p in (ROOT / "cnnlab").glob("*.py")}
-    assert {p.name for p in (out / "cnnlab").iterdir()} == ours - left_out
-    for name in ours - left_out:
+
+    def package_files(root):
+        return {p.relative_to(root).as_posix() for p in root.rglob("*.py") if "__pycache__" not in p.parts}
+
+    ours = {name for name in package_files(ROOT / "cnnlab") if name.split("/")[0] not in left_out}
+    assert "data/__init__.py" in ours
+    assert package_files(out / "cnnlab") == ours
+    for name in ours:
         assert (out / "cnnlab" / name).read_bytes() == (ROOT / "cnnlab" / name).read_bytes(), name
 
     # binder/: our files, byte for byte, postBuild still executable.
@@ -222,7 +228,7 @@ def test_the_student_pyproject_has_the_base_install_and_the_lab_extra_only(out):
     ours = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))
     theirs = tomllib.loads((out / "pyproject.toml").read_text(encoding="utf-8"))
     assert set(theirs) == {"build-system", "project", "tool"} and set(theirs["tool"]) == {"setuptools"}
-    assert theirs["tool"]["setuptools"] == {"packages": ["cnnlab"]}
+    assert theirs["tool"]["setuptools"] == {"packages": {"find": {"include": ["cnnlab*"]}}}
     assert theirs["build-system"] == ours["build-system"]
     project = theirs["project"]
     assert set(project) == {"name", "version", "description", "readme", "requires-python", "license",
