@@ -154,8 +154,8 @@ def conv2d_single(image, kernel):
 """, "modified its input array in place", "書き換えて"),
     wrong("conv2d_single", "calls the cnnlab reference instead of computing", """
 def conv2d_single(image, kernel):
-    from cnnlab import checks
-    return checks._single(image, kernel)
+    from cnnlab.checks import reference
+    return reference.single(image, kernel)
 """, "calls cnnlab", "cnnlab の関数"),
     wrong("conv2d_single", "an endless while loop", """
 def conv2d_single(image, kernel):
