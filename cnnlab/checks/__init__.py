@@ -79,7 +79,7 @@ def judge(results):
     try:
         return judge_quietly(CHECKS[results.check], results)
     except Failure as failure:
-        raise CheckFailed(str(failure)) from None
+        raise CheckFailed(str(failure), failure.key) from None
 
 
 __all__ = [

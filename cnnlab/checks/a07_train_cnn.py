@@ -230,8 +230,9 @@ class ConvNetCheck:
                 if error > GRADIENT_TOLERANCE:
                     bad.append((key, error, _gradient_mistake(a, n, len(x))))
             if bad:
+                keys = {m.key if m else None for _, _, m in bad}
                 raise Failure(tr(ja=f"勾配チェック（バッチ N = {len(x)}）: ", en=f"gradient check (batch N = {len(x)}): ")
-                              + _gradient_message(bad, len(x)))
+                              + _gradient_message(bad, len(x)), keys.pop() if len(keys) == 1 else None)
         return tr(
             ja=f"✓ ConvNet: forward は (N, 10)、loss は交差エントロピーの平均、{len(params)} 個のパラメータの勾配が数値微分と一致しました（相対誤差 最大 {worst:.1g}）。",
             en=f"✓ ConvNet: forward gives (N, 10), loss is the mean cross-entropy, and the gradients of all {len(params)} parameters match centred differences (relative error at most {worst:.1g}).")
@@ -393,7 +394,8 @@ class EvaluateCheck(FunctionCheck):
             hint = mistake.text() if mistake else ""
             raise Failure(tr(
                 ja=f"{label} の答えが違います: 期待 (損失 {loss:.6g}, 正解率 {acc:.6g})、あなたの値 ({got[0]:.6g}, {got[1]:.6g})。{hint}",
-                en=f"{label} gave a wrong answer: expected (loss {loss:.6g}, accuracy {acc:.6g}), got ({got[0]:.6g}, {got[1]:.6g}). {hint}").rstrip())
+                en=f"{label} gave a wrong answer: expected (loss {loss:.6g}, accuracy {acc:.6g}), got ({got[0]:.6g}, {got[1]:.6g}). {hint}").rstrip(),
+                mistake and mistake.key)
         return tr(ja=f"✓ {self.name}: すべてのケースで正解です。", en=f"✓ {self.name}: all cases passed.")
 
 

@@ -19,11 +19,20 @@ from ..language import tr
 
 
 class CheckFailed(AssertionError):
-    """The student's function gave a wrong answer; the message says what and why."""
+    """The student's function gave a wrong answer; the message says what and why, and ``key``
+    names the known mistake (None when no known mistake explains it)."""
+
+    def __init__(self, message, key=None):
+        super().__init__(message)
+        self.key = key
 
 
 class Failure(Exception):
     """Raised by a judge; the public check turns it into CheckFailed."""
+
+    def __init__(self, message, key=None):
+        super().__init__(message)
+        self.key = key
 
 
 def seconds_from_env(variable, default):
@@ -151,7 +160,7 @@ def public(check):
         try:
             message = judge_quietly(check, results)
         except Failure as failure:
-            raise CheckFailed(str(failure)) from None
+            raise CheckFailed(str(failure), failure.key) from None
         print(message)
 
     wrapper.__name__ = wrapper.__qualname__ = f"check_{check.name}"

@@ -90,7 +90,7 @@ class FunctionCheck:
             self._judge_raising(raising, outcomes[len(cases):])
         except Failure as failure:
             if self.footer:
-                raise Failure(f"{failure}\n  {self.footer()}") from None
+                raise Failure(f"{failure}\n  {self.footer()}", failure.key) from None
             raise
         return tr(ja=f"✓ {self.name}: {len(cases)} ケースすべて正解です。", en=f"✓ {self.name}: all {len(cases)} cases passed.")
 
@@ -130,10 +130,10 @@ class FunctionCheck:
                     wrong[i].append((k, case, got[i][0], want[i]))
         if not raised and not any(wrong):
             return
-        found = []  # (first case index, full message, short message)
+        found = []  # (first case index, full message, short message, mistake key)
         if raised:
             k, message = raised[0]
-            found.append((k, message, message.split("\n")[0]))
+            found.append((k, message, message.split("\n")[0], None))
         for i, part_cases in enumerate(wrong):
             if part_cases:
                 part = None if self.parts is None else self.parts[i]
@@ -141,10 +141,10 @@ class FunctionCheck:
                 message, mistake = explain(labels[i], [(c, g, w) for _, c, g, w in part_cases], dtypes[i], mistakes,
                                            self.default_hint)
                 short = tr(ja=f"{labels[i]} も違います", en=f"{labels[i]} is wrong too") + (f": {mistake.text()}" if mistake else ".")
-                found.append((part_cases[0][0], message, short))
+                found.append((part_cases[0][0], message, short, mistake and mistake.key))
         found.sort(key=lambda f: f[0])
-        also = [tr(ja="ほかにも: ", en="Also: ") + short for _, _, short in found[1:]]
-        raise Failure("\n  ".join([found[0][1]] + also))
+        also = [tr(ja="ほかにも: ", en="Also: ") + short for _, _, short, _ in found[1:]]
+        raise Failure("\n  ".join([found[0][1]] + also), key=found[0][3])
 
     def _wrong_order(self, got, want):
         import itertools
