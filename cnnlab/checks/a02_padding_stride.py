@@ -82,6 +82,8 @@ OUTPUT_SIZE = FunctionCheck(
     output_size_cases, lambda c: ref.output_size(*c.args, **c.kwargs), output_size_mistakes,
     keywords=("stride", "pad"), convert=to_int,
     raising=lambda seed: [_sizes_case(*c) for c in _OUTPUT_SIZE_BAD],
+    raising_hint=("フィルタが入らないとき、ストライドが 1 未満のときは raise ValueError(...) してください。",
+                  "When the kernel does not fit or the stride is below 1, raise ValueError(...)."),
     default_hint=lambda: tr(ja="式は OH = (H + 2·P − K) // S + 1 です。", en="The formula is OH = (H + 2·P − K) // S + 1."))
 
 

@@ -95,8 +95,6 @@ def im2col_mistakes(case):
     ]
 
 
-
-
 IM2COL = FunctionCheck(
     "im2col", "Check ``im2col(x (N, C, H, W), kh, kw, stride=1, pad=0) -> (N*OH*OW, C*KH*KW)``: one window\n"
     "    per row in (n, oh, ow) order, its numbers in (c, kh, kw) order.",
@@ -158,8 +156,6 @@ def conv_forward_im2col_mistakes(case):
                 lambda c: np.swapaxes(expected, 0, 1) if n > 1 else None),
     ]
     return mistakes + shared
-
-
 
 
 def conv_forward_im2col_hint(case, outcome):

@@ -16,8 +16,6 @@ NEGATIVE_IMAGE = np.array([[-1.25, -2.0, -0.5, -1.75, -3.0, -1.5],
                            [-1.5, -4.5, -2.0, -1.5, -2.0, -3.75]])
 
 
-
-
 def _pool_rounding_up(x, size, stride, reduce):
     """What rounding the output size up gives: the windows at the far edge are cut short."""
     h, w = x.shape[-2:]
@@ -29,8 +27,6 @@ def _pool_rounding_up(x, size, stride, reduce):
         for j in range(ow):
             out[:, :, i, j] = reduce(x[:, :, i * stride:i * stride + size, j * stride:j * stride + size], axis=(-2, -1))
     return out
-
-
 
 
 def pool_cases(seed):
@@ -135,8 +131,6 @@ def avg_pool_mistakes(case):
                 f"You divided by size = {size} instead of size·size = {size * size}: a window holds size·size elements.",
                 lambda c: expected * size if size > 1 else None),
     ] + mistakes
-
-
 
 
 MAX_POOL_FORWARD = FunctionCheck(

@@ -100,8 +100,6 @@ def softmax_hint(case, outcome):
     return ""
 
 
-
-
 SOFTMAX = FunctionCheck(
     "softmax", "Check ``softmax(z)`` along the last axis, for 1-D and 2-D input, finite for large logits.",
     softmax_cases, lambda c: ref.softmax(c.args[0]), softmax_mistakes, hint=softmax_hint)
@@ -195,8 +193,6 @@ def cross_entropy_mistakes(case):
     ]
 
 
-
-
 def one_hot_hint(outcome, labels, use_ja, use_en):
     """The hint for an error raised on one-hot labels; '' for class ids."""
     if outcome.status != "raised" or np.ndim(labels) != 2:
@@ -207,8 +203,6 @@ def one_hot_hint(outcome, labels, use_ja, use_en):
 
 def cross_entropy_hint(case, outcome):
     return one_hot_hint(outcome, case.args[1], "−Σ t·log p をそのまま計算します。", "compute −Σ t·log p directly.")
-
-
 
 
 CROSS_ENTROPY = FunctionCheck(

@@ -73,8 +73,6 @@ def relu_backward_mistakes(case):
     ]
 
 
-
-
 RELU_BACKWARD = backward("relu_backward", "Check ``relu_backward(dout, x) -> dx = dout * (x > 0)``, any shape.",
                          relu_backward_cases, lambda c: c.args[0] * (c.args[1] > 0), relu_backward_mistakes)
 
@@ -114,8 +112,6 @@ def affine_forward_mistakes(case):
                 "You added the bias down the rows (b[:, None]): b (M,) is added to every row of the output, x @ w + b.",
                 lambda c: xw + b[:, None] if xw.shape[0] == xw.shape[1] else None),
     ]
-
-
 
 
 AFFINE_FORWARD = backward(
@@ -173,8 +169,6 @@ def affine_backward_mistakes(case):
         Mistake("db_keepdims", "db の形が (1, M) です（keepdims=True）。b と同じ形 (M,) にしてください。",
                      "db has shape (1, M) (keepdims=True): give it the shape of b, (M,).", lambda c: db[None, :], "db"),
     ]
-
-
 
 
 AFFINE_BACKWARD = backward(
@@ -266,8 +260,6 @@ def softmax_ce_backward_hint(case, outcome):
                          "use them as t directly in (softmax(z) − t) / N.")
 
 
-
-
 SOFTMAX_CROSS_ENTROPY_BACKWARD = backward(
     "softmax_cross_entropy_backward",
     "Check ``softmax_cross_entropy_backward(z (N, K), labels (N,) int or (N, K) one-hot) -> (softmax(z) − t) / N``.",
@@ -279,7 +271,6 @@ SOFTMAX_CROSS_ENTROPY_BACKWARD = backward(
 
 # Ties in every window: any one maximum may take the window's gradient.
 TIES_IMAGE = np.array([[1, 3, 0, 0], [3, 2, 0, 0], [5, 5, -1, 2], [5, 1, 2, -3]], dtype=float)
-
 
 
 def max_pool_backward_cases(seed):
@@ -373,8 +364,6 @@ def max_pool_backward_accepts(case, part, got):
         if not np.allclose(g.sum(axis=(2, 3)), dout[:, :, i, j], rtol=RTOL, atol=ATOL * scale):
             return False
     return bool(np.all(np.abs(got[~covered]) <= ATOL * scale))
-
-
 
 
 MAX_POOL_BACKWARD = backward(
@@ -474,8 +463,6 @@ def conv_backward_mistakes(case):
                      "db is summed over the filters too (a single number): one per filter, db = dout.sum(axis=(0, 2, 3)), shape (F,).",
                      lambda c: np.array(db.sum()) if f > 1 else None, "db"),
     ]
-
-
 
 
 CONV_BACKWARD = backward(

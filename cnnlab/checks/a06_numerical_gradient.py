@@ -170,8 +170,6 @@ def numerical_gradient_hint(case, outcome):
     return ""
 
 
-
-
 NUMERICAL_GRADIENT = backward(
     "numerical_gradient",
     "Check ``numerical_gradient(f, x, h=1e-5)`` against exact gradients of known functions f:\n"

@@ -1,9 +1,8 @@
-"""07_train_cnn: the student's network class (gradient check), evaluate() and train().
+"""07_train_cnn: the student's network class (gradient check) and evaluate(); train() is in a07_training.
 
 Here students may build on cnnlab.nn (the library version of what 01-06 teach), so these checks
 do not refuse calls into cnnlab. They never trust a number the student reports: the run step
-computes centred differences itself and measures the wall time; the judge computes losses and
-accuracies from the scores the network gave, on the test split too, which train() never sees.
+computes centred differences itself; the judge computes the losses from the scores the network gave.
 
 The graded API (documented in the notebook):
   net = ConvNet(rng=0, dtype=np.float32)   net.params: {name: array}, the arrays the layers use
@@ -18,9 +17,9 @@ import numpy as np
 
 from ..language import tr
 from . import reference as ref
-from .calling import Outcome, Results, TestSplitHidden, call, lost_parameters, missing_keywords, plain, rebuild
-from .convert import NUM_CLASSES, to_gradients, to_history, to_number, to_scores
-from .core import Case, Failure, Mistake, time_limit, train_time_limit
+from .calling import Results, call, lost_parameters, missing_keywords, plain, rebuild
+from .convert import NUM_CLASSES, to_gradients, to_number, to_scores
+from .core import Case, Failure, Mistake, time_limit
 from .function_check import FunctionCheck
 from .judging import call_failure
 
@@ -28,22 +27,18 @@ TARGET_ACCURACY = 0.98
 GRADIENT_STEP = 1e-5       # h of the centred difference, in float64
 GRADIENT_TOLERANCE = 1e-4  # relative error above which a gradient is wrong
 ENTRIES_PER_PARAMETER = 8  # gradient entries compared per parameter array
-#: After the graded training the training loss must be below this fraction of where it started
-#: (a network that learned, from ln 10 ≈ 2.3 to below 0.1, passes with room to spare; one that
-#: diverged or died at a constant output, near ln 10, does not).
-LOSS_DROP = 0.5
 CLASS = ("クラス", "class")
 
 
-def _call(step, fn, args=(), kwargs=None, limit=None):
+def call_student(step, fn, args=(), kwargs=None, limit=None):
     """The student's code of 07: cnnlab allowed, inputs not guarded (the check passes copies)."""
     return call(step, fn, args, kwargs, limit=limit or time_limit(), refuse_cnnlab=False, guard_inputs=False)
 
 
-def _construct(results, ConvNet, kwargs, methods):
+def construct(results, ConvNet, kwargs, methods):
     """Run ``ConvNet(**kwargs)``: the network object, or None when the run cannot go on."""
     args = ", ".join(f"{k}=" + ("np.float64" if v is np.float64 else repr(v)) for k, v in kwargs.items())
-    outcome, net = _call(f"ConvNet({args})", ConvNet, (), kwargs)
+    outcome, net = call_student(f"ConvNet({args})", ConvNet, (), kwargs)
     results.steps.append(outcome)
     if outcome.status != "returned":
         return None
@@ -51,8 +46,8 @@ def _construct(results, ConvNet, kwargs, methods):
     return net if len(results.facts["methods"]) == len(methods) else None
 
 
-def _judge_construction(steps, facts, methods):
-    outcome = _next(steps)
+def judge_construction(steps, facts, methods):
+    outcome = next_step(steps)
     if outcome.status != "returned":
         raise Failure(call_failure(outcome.step, outcome))
     for method in methods:
@@ -60,7 +55,7 @@ def _judge_construction(steps, facts, methods):
             raise Failure(tr(ja=f"ConvNet にメソッド {method} がありません。", en=f"ConvNet has no method {method}."))
 
 
-def _next(steps):
+def next_step(steps):
     try:
         return next(steps)
     except StopIteration:
@@ -165,7 +160,7 @@ class ConvNetCheck:
         results = Results(self.name, seed, facts={"missing": missing_keywords(ConvNet, "ConvNet", ("rng", "dtype"), CLASS)})
         if results.facts["missing"]:
             return results
-        net = _construct(results, ConvNet, {"rng": 0, "dtype": np.float64}, METHODS)
+        net = construct(results, ConvNet, {"rng": 0, "dtype": np.float64}, METHODS)
         if net is None:
             return results
         params = getattr(net, "params", None)
@@ -175,18 +170,18 @@ class ConvNetCheck:
         rng = np.random.default_rng(71 if seed is None else seed)
         for x, y in gradient_batches(seed):
             for step, fn, args in (("net.forward(x)", net.forward, (x,)), ("net.loss(x, y)", net.loss, (x, y))):
-                outcome, _ = _call(step, fn, args)
+                outcome, _ = call_student(step, fn, args)
                 results.steps.append(outcome)
                 if outcome.status != "returned":
                     return results
             before = {k: v.copy() for k, v in params.items()}
-            outcome, _ = _call("net.gradient(x, y)", net.gradient, (x, y))
+            outcome, _ = call_student("net.gradient(x, y)", net.gradient, (x, y))
             outcome.seen = {"params_changed": any(not np.array_equal(before[k], v) for k, v in params.items())}
             results.steps.append(outcome)
             if outcome.status != "returned" or outcome.seen["params_changed"]:
                 return results
             entries = {k: rng.choice(p.size, size=min(p.size, ENTRIES_PER_PARAMETER), replace=False) for k, p in params.items()}
-            outcome, _ = _call("net.loss(x, y)", _differences, (net, x, y, entries), limit=max(time_limit(), 30))
+            outcome, _ = call_student("net.loss(x, y)", _differences, (net, x, y, entries), limit=max(time_limit(), 30))
             outcome.seen = {"entries": entries}
             results.steps.append(outcome)
             if outcome.status != "returned":
@@ -198,7 +193,7 @@ class ConvNetCheck:
         if facts["missing"]:
             raise lost_parameters("ConvNet", facts["missing"])
         steps = iter(results.steps)
-        _judge_construction(steps, facts, METHODS)
+        judge_construction(steps, facts, METHODS)
         params = rebuild(facts["params"])
         if not (isinstance(params, dict) and params and all(isinstance(k, str) and isinstance(v, np.ndarray) for k, v in params.items())):
             raise Failure(tr(
@@ -212,9 +207,9 @@ class ConvNetCheck:
                 en=f"ConvNet(dtype=np.float64) made parameter {key!r} of dtype {dtype}: pass dtype on to every layer (the numerical gradient needs float64; float32 has only about 7 digits)."))
         worst = 0.0
         for x, y in gradient_batches(results.seed):
-            self._judge_loss(_next(steps), _next(steps), y)
-            analytic = self._judge_gradient(_next(steps), {k: v.shape for k, v in params.items()})
-            numeric = _next(steps)
+            self._judge_loss(next_step(steps), next_step(steps), y)
+            analytic = self._judge_gradient(next_step(steps), {k: v.shape for k, v in params.items()})
+            numeric = next_step(steps)
             if numeric.status != "returned":
                 raise Failure(call_failure(numeric.step, numeric))
             differences, entries = rebuild(numeric.value), numeric.seen["entries"]
@@ -405,174 +400,4 @@ EVALUATE = EvaluateCheck(
     evaluate_cases, None, None, keywords=("batch_size",), strict=False,
     observe=lambda case: {"largest_batch": int(case.args[0].largest_batch)})
 
-
-# ---------------------------------------------------------------------------------------------
-# train(net, data, ...) -> history: trained honestly, timed, evaluated on the hidden test split.
-
-
-def training_data():
-    """(the full digits split, the same split with x_test / y_test hidden from train)."""
-    from ..data import Digits, load_digits
-
-    class TrainingData(Digits):
-        """The digits split as train() gets it: the test split is kept back for the check."""
-
-        __slots__ = ()
-
-        @property
-        def x_test(self):
-            raise TestSplitHidden("x_test")
-
-        @property
-        def y_test(self):
-            raise TestSplitHidden("y_test")
-
-    data = load_digits()
-    return data, TrainingData(data.x_train, data.y_train, data.x_val, data.y_val, None, None)
-
-
-def measure(net, x):
-    """The scores of net.forward on x, 256 images at a time, as one Outcome (``seen["n"]``: the
-    images of the call it describes, all of them when every batch gave (n, 10) numbers)."""
-    scores, seconds = [], 0.0
-    for start in range(0, len(x), 256):
-        batch = x[start:start + 256]
-        outcome, _ = _call("net.forward(x)", net.forward, (batch,))
-        seconds += outcome.seconds
-        outcome.seen = {"n": len(batch)}
-        if outcome.status != "returned":
-            return outcome
-        try:
-            scores.append(to_scores("net.forward(x)", outcome.value, len(batch)))
-        except Failure:
-            return outcome   # the judge says what is wrong with it
-    return Outcome("net.forward(x)", "returned", plain(np.concatenate(scores)), seen={"n": len(x)}, seconds=seconds)
-
-
-def _loss_and_accuracy(outcome, y):
-    """(mean cross-entropy, accuracy) from the scores of a measure() outcome."""
-    if outcome.status != "returned":
-        raise Failure(call_failure(outcome.step, outcome))
-    scores = to_scores(outcome.step, outcome.value, outcome.seen["n"])
-    if not np.all(np.isfinite(scores)):
-        return float("nan"), float(np.mean(np.nan_to_num(scores).argmax(axis=1) == y))
-    return ref.scores_cross_entropy(scores, y), float(np.mean(scores.argmax(axis=1) == y))
-
-
-def _loss_message(before, after):
-    if not np.isfinite(after):
-        return tr(
-            ja=f"損失が減っていません: 学習の前 {before:.3f} → 学習の後 {after}（発散しました）。学習率が大きすぎないか、勾配の符号（params -= lr * grad）を確かめてください。",
-            en=f"The loss is not decreasing: {before:.3f} before training, {after} after (it diverged). Check your learning rate (is it far too high?) and the gradient sign (params -= lr * grad).")
-    return tr(
-        ja=f"損失が減っていません: 訓練データの損失が学習の前 {before:.3f} → 学習の後 {after:.3f}。学習率（大きすぎ・小さすぎ）と勾配の符号（params -= lr * grad）を確かめてください。",
-        en=f"The loss is not decreasing: the training loss went from {before:.3f} before training to {after:.3f} after. Check your learning rate (far too high, or too low?) and the gradient sign (params -= lr * grad).")
-
-
-class TrainCheck:
-    """Check ``train(net, data, ...)``.
-
-    ``seed=None`` (the visible test): one epoch, ``train(ConvNet(rng=0), data, epochs=1,
-    progress=False)``: the history's form and a falling loss. An int (the graded run): a fresh
-    ``ConvNet(rng=seed)`` trained by ``train(net, data, rng=seed, progress=False)`` with the
-    student's own defaults, timed (``train_time_limit()`` seconds, one BLAS thread), then
-    evaluated by this check on the test split, which ``data`` does not contain: it must reach
-    ``TARGET_ACCURACY``.
-    """
-
-    name, params = "train", ("ConvNet", "train")
-    doc = __doc__
-
-    def run(self, ConvNet, train, seed=None):
-        from threadpoolctl import threadpool_limits
-
-        results = Results(self.name, seed, facts={
-            "missing_convnet": missing_keywords(ConvNet, "ConvNet", ("rng",), CLASS),
-            "missing": missing_keywords(train, "train", ("epochs", "rng", "progress")),
-            "limit": train_time_limit()})
-        if results.facts["missing_convnet"] or results.facts["missing"]:
-            return results
-        data, given = training_data()
-        kwargs = {"epochs": 1} if seed is None else {"rng": int(seed)}
-        net = _construct(results, ConvNet, {"rng": kwargs.get("rng", 0)}, ("forward",))
-        if net is None:
-            return results
-        with threadpool_limits(limits=1, user_api="blas"):
-            # One BLAS thread: the time then does not depend on what else the machine is running
-            # (two OpenBLAS threads on two busy cores can be several times slower than one).
-            results.steps.append(measure(net, given.x_train))
-            if results.steps[-1].status != "returned":
-                return results
-            outcome, _ = _call("train(net, data, ...)", train, (net, given), {"progress": False, **kwargs},
-                               limit=3 * results.facts["limit"])
-            results.steps.append(outcome)
-        if outcome.status != "returned":
-            return results
-        for x in [data.x_train] + ([] if seed is None else [data.x_val, data.x_test]):
-            results.steps.append(measure(net, x))
-            if results.steps[-1].status != "returned":
-                break
-        return results
-
-    def judge(self, results):
-        from ..data import load_digits
-
-        facts, seed, limit = results.facts, results.seed, results.facts["limit"]
-        if facts["missing_convnet"]:
-            raise lost_parameters("ConvNet", facts["missing_convnet"])
-        if facts["missing"]:
-            raise lost_parameters("train", facts["missing"])
-        steps = iter(results.steps)
-        _judge_construction(steps, facts, ("forward",))
-        data = load_digits()
-        before = _loss_and_accuracy(_next(steps), data.y_train)[0]
-        trained = _next(steps)
-        if trained.status != "returned":
-            raise Failure(call_failure(trained.step, trained))
-        history, elapsed = to_history(trained.value, epochs=1 if seed is None else None), trained.seconds
-        after, train_acc = _loss_and_accuracy(_next(steps), data.y_train)
-        if seed is None:
-            if not after < before:
-                raise Failure(_loss_message(before, after))
-            return tr(
-                ja=f"✓ train: 1 エポック {elapsed:.2f} 秒、訓練データの損失 {before:.3f} → {after:.3f}、history の形も正しいです。"
-                   f"採点ではあなたの既定のエポック数で学習し、{limit:g} 秒以内にテスト用データで {TARGET_ACCURACY:.0%} 以上が必要です。",
-                en=f"✓ train: one epoch in {elapsed:.2f} s, training loss {before:.3f} → {after:.3f}, and the history has the right form. "
-                   f"The graded run trains with your default number of epochs and needs {TARGET_ACCURACY:.0%} test accuracy within {limit:g} s.")
-        val_acc = _loss_and_accuracy(_next(steps), data.y_val)[1]
-        test_acc = _loss_and_accuracy(_next(steps), data.y_test)[1]
-        n_test = len(data.y_test)
-        problems = []
-        if not after < LOSS_DROP * before:
-            problems.append(_loss_message(before, after))
-        if test_acc < TARGET_ACCURACY:
-            problems.append(tr(
-                ja=f"テスト用データの正解率 {test_acc:.1%}（{round(test_acc * n_test)} / {n_test}）が {TARGET_ACCURACY:.0%} に届きません。"
-                   "エポック数を増やす、学習率を調整する、2 つ目の畳み込み層を足す、random_shift で訓練画像を少しずらす（データ拡張）などを試してください。"
-                   "検証用データの正解率の曲線を見て決めます（テスト用データでは決めません）。",
-                en=f"Test accuracy {test_acc:.1%} ({round(test_acc * n_test)} of {n_test}) < {TARGET_ACCURACY:.0%}. "
-                   "Train for more epochs, tune the learning rate, add a second convolution layer, or shift the training images a little "
-                   "with random_shift (data augmentation). Decide by the validation accuracy curve, never by the test split."))
-        if elapsed > limit:
-            problems.append(tr(
-                ja=f"学習に {elapsed:.1f} 秒かかりました（制限 {limit:g} 秒、BLAS 1 スレッド）。エポック数やフィルタの数を減らす、ループを NumPy の行列計算（im2col）にする、毎エポックの評価を軽くする、などで速くしてください。",
-                en=f"Training took {elapsed:.1f} s > {limit:g} s (one BLAS thread). Fewer epochs or filters, NumPy matrix products (im2col) instead of Python loops, or a lighter evaluation per epoch will make it faster."))
-        reported = float(history["val_acc"][-1])
-        slack = 2.0 / len(data.y_val)
-        if abs(reported - val_acc) > slack:
-            on_train = abs(reported - train_acc) <= slack
-            problems.append(tr(
-                ja=f"history[\"val_acc\"] の最後の値 {reported:.4f} が、学習後のネットワークの検証用データでの正解率 {val_acc:.4f} と合いません。"
-                   + ("訓練データで評価しているようです（訓練データの正解率は " + f"{train_acc:.4f}）。" if on_train else "")
-                   + "各エポックの後で data.x_val, data.y_val を使って評価してください。",
-                en=f"history[\"val_acc\"] ends at {reported:.4f}, but the trained network's accuracy on the validation split is {val_acc:.4f}. "
-                   + (f"It looks like you evaluated on the training data (training accuracy {train_acc:.4f}). " if on_train else "")
-                   + "Evaluate on data.x_val, data.y_val after every epoch."))
-        if problems:
-            raise Failure("\n  ".join(problems))
-        return tr(
-            ja=f"✓ train: テスト用データの正解率 {test_acc:.1%}（{round(test_acc * n_test)} / {n_test}）≥ {TARGET_ACCURACY:.0%}、学習時間 {elapsed:.1f} 秒 ≤ {limit:g} 秒。",
-            en=f"✓ train: test accuracy {test_acc:.1%} ({round(test_acc * n_test)} of {n_test}) ≥ {TARGET_ACCURACY:.0%}, trained in {elapsed:.1f} s ≤ {limit:g} s.")
-
-
-CHECKS = [ConvNetCheck(), EVALUATE, TrainCheck()]
+CHECKS = [ConvNetCheck(), EVALUATE]

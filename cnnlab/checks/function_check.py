@@ -27,7 +27,8 @@ class FunctionCheck:
     accept: (case, part index, got) -> True for another right answer (max pooling's ties);
     hint: (case, outcome) -> text added to a failed call's message, keyed on ``outcome.kind``;
     keep_going: after the student's exception, run on (a later case may name the mistake);
-    raising: seed -> cases on which the function must raise ValueError;
+    raising: seed -> cases on which the function must raise ValueError, and raising_hint: (ja, en)
+    when it does not;
     default_hint: () -> the hint when no known mistake explains a wrong answer;
     footer: () -> text added to every failure; strict: refuse calls into cnnlab and changed inputs;
     observe: case -> plain facts the run step records after the call.
@@ -46,6 +47,7 @@ class FunctionCheck:
     hint: Callable | None = None
     keep_going: bool = False
     raising: Callable | None = None
+    raising_hint: tuple = ("", "")
     default_hint: Callable | None = None
     footer: Callable | None = None
     strict: bool = True
@@ -167,5 +169,5 @@ class FunctionCheck:
             if outcome.status != "returned":
                 raise Failure(call_failure(self.name, outcome, case))
             raise Failure(tr(
-                ja=f"{self.name} は ValueError を出すべきです: {case.describe()}。あなたの関数は {show(outcome.value)} を返しました。フィルタが入らないとき、ストライドが 1 未満のときは raise ValueError(...) してください。",
-                en=f"{self.name} should raise ValueError: {case.describe()}. Yours returned {show(outcome.value)}. When the kernel does not fit or the stride is below 1, raise ValueError(...)."))
+                ja=f"{self.name} は ValueError を出すべきです: {case.describe()}。あなたの関数は {show(outcome.value)} を返しました。{self.raising_hint[0]}",
+                en=f"{self.name} should raise ValueError: {case.describe()}. Yours returned {show(outcome.value)}. {self.raising_hint[1]}").rstrip())

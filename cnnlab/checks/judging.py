@@ -170,4 +170,3 @@ def call_failure(label, outcome, case=None):
         hint = tr(ja=" 引数の数や名前は配布されたシグネチャのままにしてください。", en=" Keep the parameters of the stub's signature.")
     return tr(ja=f"{label} がエラーを出しました: {error['type']}: {error['message']}{line}{case_ja}{hint}",
               en=f"{label} raised {error['type']}: {error['message']}{line}{case_en}{hint}")
-
