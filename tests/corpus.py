@@ -414,6 +414,12 @@ def output_size(in_size, kernel_size, stride=1, pad=0):
         raise ValueError("does not fit")
     return (in_size + 2 * pad - kernel_size) / stride + 1
 """, "use // instead of /", "// を使う"),
+    wrong("output_size", "round() of a true division", """
+def output_size(in_size, kernel_size, stride=1, pad=0):
+    if stride < 1 or kernel_size > in_size + 2 * pad:
+        raise ValueError("does not fit")
+    return round((in_size + 2 * pad - kernel_size) / stride) + 1
+""", "round()", "四捨五入"),
     wrong("output_size", "rounds up", """
 import math
 
@@ -527,6 +533,35 @@ def _loops(pad_line="xp = np.pad(x, ((0, 0), (0, 0), (pad, pad), (pad, pad)))",
 
 
 CONV_FORWARD = [
+    wrong("conv_forward", "output size by round(): passes every divisible size", """
+def conv_forward(x, w, b, stride=1, pad=0):
+    N, C, H, W = x.shape
+    F, _, KH, KW = w.shape
+    xp = np.pad(x, ((0, 0), (0, 0), (pad, pad), (pad, pad)))
+    OH = round((H + 2 * pad - KH) / stride) + 1
+    OW = round((W + 2 * pad - KW) / stride) + 1
+    out = np.zeros((N, F, OH, OW))
+    for i in range(OH):
+        for j in range(OW):
+            window = xp[:, :, i * stride:i * stride + KH, j * stride:j * stride + KW]
+            out[:, :, i, j] = np.tensordot(window, w, axes=([1, 2, 3], [1, 2, 3])) + b
+    return out
+""", "run past the edge", "はみ出して"),
+    wrong("conv_forward", "output size rounded up, windows cut short by the padding of zeros", """
+def conv_forward(x, w, b, stride=1, pad=0):
+    N, C, H, W = x.shape
+    F, _, KH, KW = w.shape
+    OH = -(-(H + 2 * pad - KH) // stride) + 1
+    OW = -(-(W + 2 * pad - KW) // stride) + 1
+    xp = np.zeros((N, C, (OH - 1) * stride + KH, (OW - 1) * stride + KW))
+    xp[:, :, pad:pad + H, pad:pad + W] = x
+    out = np.zeros((N, F, OH, OW))
+    for i in range(OH):
+        for j in range(OW):
+            window = xp[:, :, i * stride:i * stride + KH, j * stride:j * stride + KW]
+            out[:, :, i, j] = np.tensordot(window, w, axes=([1, 2, 3], [1, 2, 3])) + b
+    return out
+""", "did you round the output size up", "切り上げるか四捨五入"),
     right("conv_forward", "four loops with np.pad", _loops()),
     right("conv_forward", "manual padding, loops over positions, tensordot over (C, KH, KW)", """
 def conv_forward(x, w, b, stride=1, pad=0):
@@ -1139,6 +1174,19 @@ def softmax(z):
 ]
 
 CROSS_ENTROPY = [
+    wrong("cross_entropy", "probs[:, labels]: an N x N table of columns", """
+def cross_entropy(probs, labels):
+    if labels.ndim == 2:
+        labels = labels.argmax(axis=1)
+    return -np.mean(np.log(probs[:, labels]))
+""", "probs[:, labels] picks whole columns", "probs[:, labels] は列を選び"),
+    wrong("cross_entropy", "float() of a (1,) array (NumPy 2 refuses it)", """
+def cross_entropy(probs, labels):
+    if labels.ndim == 1:
+        labels = np.eye(probs.shape[1])[labels]
+    loss = np.mean(-np.sum(labels * np.log(probs), axis=1, keepdims=True), axis=0)
+    return float(loss)
+""", ".item()", ".item()"),
     right("cross_entropy", "arange indexing, one-hot turned into ids", """
 def cross_entropy(probs, labels):
     if labels.ndim == 2:
@@ -1812,7 +1860,21 @@ def numerical_gradient(f, x, h=1e-5):
         it.iternext()
     return grad
 """, "x is an int array", "整数の配列"),
-    wrong("numerical_gradient", "x restored by arithmetic (+h, -2h, +h)", """
+    right("numerical_gradient", "x restored by arithmetic (+h, -2h, +h): equal within rounding", """
+def numerical_gradient(f, x, h=1e-5):
+    if not np.issubdtype(x.dtype, np.floating):
+        x = x.astype(float)
+    grad = np.zeros(x.shape)
+    for idx in np.ndindex(x.shape):
+        x[idx] += h
+        plus = f(x)
+        x[idx] -= 2 * h
+        minus = f(x)
+        x[idx] += h
+        grad[idx] = (plus - minus) / (2 * h)
+    return grad
+"""),
+    wrong("numerical_gradient", "x restored by arithmetic, but an int x is rounded and moved", """
 def numerical_gradient(f, x, h=1e-5):
     grad = np.zeros(x.shape)
     for idx in np.ndindex(x.shape):
@@ -1823,7 +1885,7 @@ def numerical_gradient(f, x, h=1e-5):
         x[idx] += h
         grad[idx] = (plus - minus) / (2 * h)
     return grad
-""", "does not always give the same float back", "丸め"),
+""", "x is an int array", "整数の配列"),
     wrong("numerical_gradient", "/ 2 * h without parentheses", """
 def numerical_gradient(f, x, h=1e-5):
     x = x.astype(float)

@@ -17,7 +17,7 @@ from .function_check import FunctionCheck
 
 def window_hint(case, outcome):
     """For the window-sliding functions: NumPy complained about a window or an index."""
-    if outcome.kind in ("broadcast", "index"):
+    if outcome.kind in ("broadcast", "index", "shapes"):
         return tr(
             ja=" ウィンドウが配列の外にはみ出していませんか？出力サイズは OH = (H + 2·pad − KH) // stride + 1 です。パディングは縦横の軸だけに付けます。",
             en=" Does a window run past the edge of the array? The output size is OH = (H + 2·pad − KH) // stride + 1, and padding goes on the height and width axes only.")

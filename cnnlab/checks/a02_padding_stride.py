@@ -20,6 +20,7 @@ _OUTPUT_SIZE_CASES = [
     ((28, 5, 1, 2), "28×28 の画像、5×5 のフィルタ、パディング 2", "a 28x28 image, 5x5 kernel, pad 2"),
     ((7, 3, 3, 1), "ストライド 3 とパディング 1", "stride 3 with pad 1"),
     ((8, 3, 2, 0), "割り切れないとき（切り捨て）", "not divisible: floor"),
+    ((9, 3, 3, 1), "割り切れないとき: 8 / 3 = 2.67（切り捨てで 2。四捨五入や切り上げなら 3）", "not divisible: 8 / 3 = 2.67 (floor 2; round() or ceil would give 3)"),
     ((5, 5, 1, 0), "フィルタが入力とちょうど同じ大きさ", "kernel exactly as big as the input"),
     ((3, 5, 1, 1), "パディングしてちょうど入る", "fits only thanks to the padding"),
 ]
@@ -62,6 +63,10 @@ def output_size_mistakes(case):
                 "パディングを片側分しか数えていません: 上下（左右）両方に付くので 2·P です。",
                 "The padding is counted once: it goes on both sides, so it is 2·P.",
                 _formula(lambda n, k, s, p: (n + p - k) // s + 1)),
+        Mistake("rounded_to_nearest",
+                "四捨五入しています（round()）。はみ出す位置にはフィルタを置けないので、切り捨て（//）です。",
+                "You rounded to the nearest whole number (round()): a window that would run past the edge does not count, so use floor division (//).",
+                _formula(lambda n, k, s, p: round((n + 2 * p - k) / s) + 1)),
         Mistake("rounded_up",
                 "切り上げています。はみ出す位置にはフィルタを置けないので、切り捨て（//）です。",
                 "You rounded up: a window that would run past the edge does not count, so use floor division (//).",
@@ -163,6 +168,9 @@ def conv_forward_cases(seed):
              (quarters(rng, (1, 2, 7, 7)), quarters(rng, (2, 2, 3, 3)), np.array([0.25, 1.0])), {"stride": 2, "pad": 0}),
         Case("バッチ N=3", "a batch of N=3",
              (quarters(rng, (3, 2, 5, 4)), quarters(rng, (2, 2, 2, 2)), np.array([1.0, -0.5]))),
+        Case("ストライド 3、割り切れない大きさ 8×7: 出力は 2×2（切り捨て。四捨五入なら 3×2、切り上げなら 3×3）",
+             "stride 3, sizes 8x7 not divisible: a 2x2 output (floor; round() gives 3x2, ceil 3x3)",
+             (quarters(rng, (1, 1, 8, 7)), quarters(rng, (1, 1, 3, 3)), np.array([0.5])), {"stride": 3, "pad": 0}),
         Case("パディング 2 とストライド 3、縦長の画像と横長のフィルタ", "pad 2 and stride 3, a tall image and a wide kernel",
              (quarters(rng, (2, 2, 8, 5)), quarters(rng, (3, 2, 2, 3)), np.array([0.5, -0.25, 1.0])), {"stride": 3, "pad": 2}),
     ]

@@ -152,6 +152,7 @@ def cross_entropy_mistakes(case):
     classes = labels.argmax(axis=1) if labels.ndim == 2 else labels
     true_p = probs[np.arange(n), classes]
     rows_by_label = labels.ndim == 1 and labels.max() < n  # else probs[labels] raises IndexError
+    columns = labels.ndim == 1 and n > 1                   # probs[:, labels]: an (N, N) table
 
     def as_one_hot(c):
         # int labels (N,) multiplied like one-hot vectors: NumPy broadcasts them along the classes
@@ -181,6 +182,14 @@ def cross_entropy_mistakes(case):
         Mistake("probs_rows_picked", "probs[labels] は行を選びます。各画像の正解クラスの確率は probs[np.arange(N), labels] です。",
                 "probs[labels] picks whole rows: the probability of each image's true class is probs[np.arange(N), labels].",
                 lambda c: -np.sum(np.log(probs[labels])) / n if rows_by_label else None),
+        Mistake("probs_columns_picked",
+                "probs[:, labels] は列を選び、N × N の表になります（各画像にすべての画像の正解クラスの確率）。各画像の正解クラスの確率は、行ごとに 1 つずつ選びます。",
+                "probs[:, labels] picks whole columns, an N x N table (every image's probability of every image's class): pick one probability per row, each image's own class.",
+                lambda c: -np.mean(np.log(probs[:, labels])) if columns else None),
+        Mistake("probs_columns_picked",
+                "probs[:, labels] は列を選び、N × N の表になります（各画像にすべての画像の正解クラスの確率）。各画像の正解クラスの確率は、行ごとに 1 つずつ選びます。",
+                "probs[:, labels] picks whole columns, an N x N table (every image's probability of every image's class): pick one probability per row, each image's own class.",
+                lambda c: -np.sum(np.log(probs[:, labels])) / n if columns else None),
         Mistake("labels_as_one_hot", "クラス番号のラベル (N,) を one-hot のように掛けています。labels.ndim == 1 のときは probs[np.arange(N), labels] を使うか、np.eye(K)[labels] で one-hot にします。",
                 "Your answer multiplies class-id labels (N,) as if they were one-hot: when labels.ndim == 1, use probs[np.arange(N), labels], or make them one-hot with np.eye(K)[labels].",
                 as_one_hot),

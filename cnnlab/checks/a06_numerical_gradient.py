@@ -160,10 +160,14 @@ def numerical_close(got, want):
 
 
 def numerical_gradient_hint(case, outcome):
+    if outcome.kind == "modified_input" and not np.issubdtype(np.asarray(case.args[1]).dtype, np.floating):
+        return " " + tr(
+            ja="x が整数の配列なので、x[i] += h が整数に丸められ、x が動いたままになります。float のコピーを作ってから動かしてください: x = x.astype(float)。",
+            en="x is an int array, so x[i] += h is rounded to an int and x is left moved: work on a float copy, x = x.astype(float).")
     if outcome.kind == "modified_input":
         return " " + tr(
-            ja="numerical_gradient は計算の途中で x を動かしてかまいませんが、呼び出しが終わったとき x は元のままでなければなりません。各要素の 2 回の計算の後で、保存しておいた元の値に戻してください（old = x[i] … x[i] = old）。x[i] += h の後に x[i] −= h とする戻し方は、浮動小数点の丸めでぴったり元に戻らないことがあります。",
-            en="numerical_gradient may move x while it computes, but when it returns x must be as it was: after the two evaluations of each entry, put x[i] back to its saved old value (old = x[i] … x[i] = old). x is not restored otherwise; undoing x[i] += h with x[i] -= h does not always give the same float back (rounding).")
+            ja="numerical_gradient は計算の途中で x を動かしてかまいませんが、呼び出しが終わったとき x は元のままでなければなりません。各要素の 2 回の計算の後で、x[i] を元の値に戻してください（保存しておいた old を入れ直すのが確実です）。",
+            en="numerical_gradient may move x while it computes, but when it returns x must be as it was: after the two evaluations of each entry, put x[i] back (setting it to the saved old value is the sure way).")
     if outcome.kind == "index":
         return " " + tr(ja="x はどんな形でもかまいません: np.ndindex(x.shape) や np.nditer(x, flags=['multi_index']) で、すべての要素の添字を回ってください。",
                         en="x may have any shape: visit the index of every element with np.ndindex(x.shape) or np.nditer(x, flags=['multi_index']).")
@@ -175,6 +179,7 @@ NUMERICAL_GRADIENT = backward(
     "Check ``numerical_gradient(f, x, h=1e-5)`` against exact gradients of known functions f:\n"
     "    centred differences for every element of x, and x left as it was.",
     numerical_gradient_cases, lambda c: c.extra["gradient"](c.args[1]), numerical_gradient_mistakes,
-    keywords=("h",), close=numerical_close, hint=numerical_gradient_hint)
+    keywords=("h",), close=numerical_close, hint=numerical_gradient_hint,
+    input_rtol=1e-12)   # x put back by arithmetic (x[i] += h ... x[i] -= h) may differ in the last bit
 
 CHECKS = [NUMERICAL_GRADIENT]

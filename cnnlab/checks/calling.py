@@ -97,12 +97,13 @@ class _Timer:
             signal.signal(signal.SIGALRM, self.previous)
 
 
-def call(step, fn, args=(), kwargs=None, *, limit, refuse_cnnlab=True, guard_inputs=True):
+def call(step, fn, args=(), kwargs=None, *, limit, refuse_cnnlab=True, guard_inputs=True, input_rtol=0.0):
     """``fn(*args, **kwargs)`` on fresh copies of the array arguments: (Outcome, raw result).
 
     nbgrader scores a test cell 0 when anything reaches stderr (a warning, a progress bar), so
     neither escapes from here. ``refuse_cnnlab`` records a call into cnnlab (the course asks for
-    the computation, not a call); ``guard_inputs`` records an input array changed in place.
+    the computation, not a call); ``guard_inputs`` records an input array changed in place (by
+    more than ``input_rtol`` relative to its size: rounding when a value was put back by arithmetic).
     """
     kwargs = kwargs or {}
     copies = [a.copy() if isinstance(a, np.ndarray) else a for a in args]
@@ -143,13 +144,18 @@ def call(step, fn, args=(), kwargs=None, *, limit, refuse_cnnlab=True, guard_inp
     if cnnlab_calls:   # named by the first function called, not by an import that ran a module
         named = [c for c in cnnlab_calls if not c.endswith("<module>")] or cnnlab_calls
         outcome.status, outcome.detail = "calls_cnnlab", named[0]
-    elif guard_inputs and any(isinstance(a, np.ndarray) and not _same_array(a, c) for a, c in zip(args, copies)):
+    elif guard_inputs and any(isinstance(a, np.ndarray) and not _same_array(a, c, input_rtol) for a, c in zip(args, copies)):
         outcome.status = "modified_input"
     return outcome, result
 
 
-def _same_array(a, b):
-    return isinstance(b, np.ndarray) and a.shape == b.shape and np.array_equal(a, b, equal_nan=True)
+def _same_array(a, b, rtol=0.0):
+    if not (isinstance(b, np.ndarray) and a.shape == b.shape):
+        return False
+    if rtol == 0 or not (np.issubdtype(a.dtype, np.number) and np.issubdtype(b.dtype, np.number)):
+        return np.array_equal(a, b, equal_nan=True)
+    scale = max(1.0, float(np.max(np.abs(a)))) if a.size else 1.0
+    return np.allclose(b, a, rtol=rtol, atol=rtol * scale, equal_nan=True)
 
 
 def describe_error(error):
@@ -173,11 +179,11 @@ def error_kind(error):
         return "reshape"
     if "broadcast" in text:
         return "broadcast"
-    if any(word in text for word in ("matmul", "shapes", "aligned")):
+    if any(word in text for word in ("matmul", "shapes", "aligned", "mismatch")):
         return "shapes"
     if isinstance(error, IndexError) or "index" in text:
         return "index"
-    if isinstance(error, TypeError) and "only 0-dimensional arrays can be converted" in text:
+    if isinstance(error, TypeError) and "only 0-dimensional arrays can be converted" in text:   # NumPy 2's float(a)
         return "number"
     if isinstance(error, TypeError) and "argument" in text:
         return "arguments"

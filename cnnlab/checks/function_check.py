@@ -31,6 +31,7 @@ class FunctionCheck:
     when it does not;
     default_hint: () -> the hint when no known mistake explains a wrong answer;
     footer: () -> text added to every failure; strict: refuse calls into cnnlab and changed inputs;
+    input_rtol: how far an input may move and count as unchanged (values put back by arithmetic);
     observe: case -> plain facts the run step records after the call.
     """
 
@@ -51,6 +52,7 @@ class FunctionCheck:
     default_hint: Callable | None = None
     footer: Callable | None = None
     strict: bool = True
+    input_rtol: float = 0.0
     observe: Callable | None = None
 
     @property
@@ -70,7 +72,7 @@ class FunctionCheck:
         limit = time_limit()
         for case in self.all_cases(seed):
             outcome, _ = call(self.name, fn, case.args, case.kwargs, limit=limit,
-                              refuse_cnnlab=self.strict, guard_inputs=self.strict)
+                              refuse_cnnlab=self.strict, guard_inputs=self.strict, input_rtol=self.input_rtol)
             if self.observe:
                 outcome.seen = self.observe(case)
             results.steps.append(outcome)

@@ -96,7 +96,10 @@ def shape_message(label, case, got_shape, expected_shape):
                       en="Height and width are swapped (H and W, or i and j, mixed up).")
         else:
             diffs = [g - e for g, e in zip(got_shape[-2:], expected_shape[-2:])]
-            if got_shape[:-2] == expected_shape[:-2] and any(abs(d) == 1 for d in diffs) and all(abs(d) <= 1 for d in diffs):
+            if got_shape[:-2] == expected_shape[:-2] and 1 in diffs and all(d in (0, 1) for d in diffs):
+                hint = tr(ja="出力が 1 大きいです: 出力サイズを切り上げるか四捨五入（round()）していませんか？端からはみ出すウィンドウは数えないので、切り捨て（//）です: OH = (H + 2·pad − KH) // stride + 1。",
+                          en="The output is one larger: did you round the output size up, or round() it? A window that would run past the edge does not count, so it is floor division: OH = (H + 2·pad − KH) // stride + 1.")
+            elif got_shape[:-2] == expected_shape[:-2] and any(abs(d) == 1 for d in diffs) and all(abs(d) <= 1 for d in diffs):
                 hint = tr(ja="出力サイズが 1 ずれています。OH = (H + 2·pad − KH) // stride + 1（+1 を忘れていませんか？ループの範囲は range(OH) です）。",
                           en="The output size is off by one: OH = (H + 2·pad − KH) // stride + 1 (is the +1 missing? loop over range(OH)).")
     return tr(
@@ -168,5 +171,8 @@ def call_failure(label, outcome, case=None):
     hint = ""
     if error["kind"] == "arguments":
         hint = tr(ja=" 引数の数や名前は配布されたシグネチャのままにしてください。", en=" Keep the parameters of the stub's signature.")
+    elif error["kind"] == "number":
+        hint = tr(ja=" NumPy 2 の float() は形 () の配列（数 1 つ）しか受け取りません: 形 (1,) の配列は数ではありません。.item() で数を取り出すか、keepdims を付けずに sum や mean をとってください。",
+                  en=" In NumPy 2, float() takes an array of shape () only (a single number): an array of shape (1,) is not one. Take the number out with .item(), or sum or mean without keepdims.")
     return tr(ja=f"{label} がエラーを出しました: {error['type']}: {error['message']}{line}{case_ja}{hint}",
               en=f"{label} raised {error['type']}: {error['message']}{line}{case_en}{hint}")
