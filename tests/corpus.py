@@ -1327,10 +1327,10 @@ def relu_backward(dout, x):
 def relu_backward(dout, x):
     return (x > 0).astype(float)
 """, "without multiplying by dout", "dout を掛けてください"),
-    wrong("relu_backward", "x >= 0 lets the gradient through at 0", """
+    right("relu_backward", "x >= 0 lets the gradient through at 0 (a valid subgradient)", """
 def relu_backward(dout, x):
     return dout * (x >= 0)
-""", "where x = 0", "x = 0 のところ"),
+"""),
     wrong("relu_backward", "modifies dout in place", """
 def relu_backward(dout, x):
     dout[x <= 0] = 0

@@ -61,9 +61,6 @@ def relu_backward_mistakes(case):
         Mistake("mask_only", "マスク (x > 0) だけを返しています。上流の勾配 dout を掛けてください: dx = dout * (x > 0)。",
                 "You returned the mask (x > 0) without multiplying by dout: dx = dout * (x > 0).",
                 lambda c: (x > 0).astype(float)),
-        Mistake("gradient_at_zero", "x = 0 のところに勾配を通しています（x >= 0）。x = 0 では慣習で勾配を 0 にします: x > 0 のところだけ通します。",
-                "You pass the gradient where x = 0 (x >= 0): by convention it is 0 there, pass it only where x > 0.",
-                lambda c: dout * (x >= 0) if np.any(x == 0) else None),
         Mistake("times_relu_output", "dout に relu(x)（順伝播の出力）を掛けています。掛けるのは 0 か 1 のマスク (x > 0) です。",
                 "You multiplied dout by relu(x), the forward output: multiply by the 0/1 mask (x > 0).",
                 lambda c: dout * np.maximum(x, 0)),
@@ -73,8 +70,22 @@ def relu_backward_mistakes(case):
     ]
 
 
-RELU_BACKWARD = backward("relu_backward", "Check ``relu_backward(dout, x) -> dx = dout * (x > 0)``, any shape.",
-                         relu_backward_cases, lambda c: c.args[0] * (c.args[1] > 0), relu_backward_mistakes)
+def relu_backward_accepts(case, part, got):
+    """Right too: at x = 0 any subgradient, between 0 (x > 0) and dout (x >= 0), entry by entry."""
+    dout, x = (np.asarray(a, dtype=np.float64) for a in case.args)
+    if got.shape != x.shape:
+        return False
+    scale = max(1.0, float(np.max(np.abs(dout)))) if dout.size else 1.0
+    kink = x == 0
+    low, high = np.minimum(dout, 0) - ATOL * scale, np.maximum(dout, 0) + ATOL * scale
+    return bool(np.allclose(got[~kink], (dout * (x > 0))[~kink], rtol=RTOL, atol=ATOL * scale)
+                and np.all((got[kink] >= low[kink]) & (got[kink] <= high[kink])))
+
+
+RELU_BACKWARD = backward("relu_backward", "Check ``relu_backward(dout, x) -> dx = dout * (x > 0)``, any shape (at x = 0 any\n"
+                         "    subgradient, so dout * (x >= 0) is right too).",
+                         relu_backward_cases, lambda c: c.args[0] * (c.args[1] > 0), relu_backward_mistakes,
+                         accept=relu_backward_accepts)
 
 
 # affine_forward(x, w, b), affine_backward(dout, x, w) -------------------------------------------
