@@ -43,6 +43,56 @@ def run_check(function_name, fn, seed=None):
 ANSWERS = [pytest.param(a, id=f"{a.function}-{a.label}") for fs in corpus.ALL.values() for answers in fs.values() for a in answers]
 
 
+def _top_level_pieces(expr):
+    """The comma-separated parts of a tuple expression (nothing for a single expression)."""
+    pieces, depth, start = [], 0, 0
+    for i, ch in enumerate(expr):
+        depth += ch in "([{"
+        depth -= ch in ")]}"
+        if ch == "," and depth == 0:
+            pieces.append(expr[start:i].strip())
+            start = i + 1
+    return pieces + [expr[start:].strip()] if pieces else []
+
+
+def answer_expressions():
+    """Every expression of 12 characters or more in the solution notebooks' answers (01-06): the
+    right-hand sides of their lines, and the parts of tuples they return."""
+    import re
+
+    from course import ROOT, read
+
+    found = set()
+    for path in sorted((ROOT / "solutions").glob("0[1-6]*/*.ipynb")):
+        for c in read(path).cells:
+            if c.cell_type != "code" or "### BEGIN SOLUTION" not in c.source:
+                continue
+            body = c.source.split("### BEGIN SOLUTION")[1].split("### END SOLUTION")[0]
+            for line in body.split("\n"):
+                code = re.sub(r"\s+", " ", line.split("#")[0]).strip()
+                if code.startswith(("def ", "for ", "if ", "elif ", "while ")):
+                    continue
+                expr = re.sub(r"^(return |[\w\[\], .:]+ [-+*/]?= )", "", code)
+                found.update(p for p in [expr, *_top_level_pieces(expr)] if len(p) >= 12)
+    return found
+
+
+ANSWER_EXPRESSIONS = answer_expressions()
+
+
+def assert_no_answer_line(message, student_source):
+    """Feedback teaches without giving the answer: no expression of the solutions' code appears
+    in it (the student's own lines, which an error message quotes, left out)."""
+    import re
+
+    flat = re.sub(r"\s+", " ", message)
+    for line in student_source.split("\n"):
+        if line.strip():
+            flat = flat.replace(re.sub(r"\s+", " ", line.strip()), "")
+    shown = [e for e in ANSWER_EXPRESSIONS if e in flat]
+    assert not shown, f"the feedback prints the answer's code {shown}:\n{message}"
+
+
 @pytest.mark.parametrize("language", ["en", "ja"])
 @pytest.mark.parametrize("a", ANSWERS)
 def test_every_corpus_answer_gets_the_right_verdict_and_names_its_mistake(a, language):
@@ -55,6 +105,8 @@ def test_every_corpus_answer_gets_the_right_verdict_and_names_its_mistake(a, lan
     else:
         assert not passed_visible
         assert (a.named if language == "en" else a.named_ja) in message
+        assert message.rstrip().endswith(cnnlab.hints.pointer(a.function))   # the hints are there
+    assert_no_answer_line(message + hidden_message, a.source)
 
 
 # --- the reference computations against the lecture's numbers and plain loops ----------------

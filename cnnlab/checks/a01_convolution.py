@@ -183,8 +183,8 @@ def relu_mistakes(case):
     return [
         Mistake("absolute_value", "絶対値になっています。ReLU は負の値を 0 にします: max(0, x)。",
                 "You returned the absolute value; ReLU sets negative values to 0: max(0, x).", lambda c: np.abs(x)),
-        Mistake("mask_returned", "x > 0 の真偽（0 と 1）を返しています。値そのものを返してください: np.maximum(x, 0)。",
-                "You returned the mask x > 0 (zeros and ones); return the values: np.maximum(x, 0).",
+        Mistake("mask_returned", "x > 0 の真偽（0 と 1）を返しています。値そのものを返してください: 正の値はそのまま、負の値は 0 です。",
+                "You returned the mask x > 0 (zeros and ones); return the values: positive values unchanged, negative ones 0.",
                 lambda c: (x > 0).astype(float)),
         Mistake("negative_part", "負の側を残しています（min(0, x)）。ReLU は max(0, x) です。",
                 "You kept the negative part (min(0, x)); ReLU is max(0, x).", lambda c: np.minimum(x, 0)),
@@ -194,8 +194,8 @@ def relu_mistakes(case):
 def relu_hint(case, outcome):
     if outcome.status != "raised":
         return ""
-    return tr(ja=" ReLU はどんな形の配列（1 次元〜4 次元）にも使えるようにします。2 重ループではなく np.maximum(x, 0) を使いましょう。",
-              en=" ReLU must work for arrays of any shape (1-D to 4-D): use np.maximum(x, 0) instead of two nested loops.")
+    return tr(ja=" ReLU はどんな形の配列（1 次元〜4 次元）にも使えるようにします。2 重ループではなく、どんな形にも要素ごとに働く NumPy の関数を 1 つ使いましょう。",
+              en=" ReLU must work for arrays of any shape (1-D to 4-D): instead of two nested loops, use one NumPy function that works element by element on any shape.")
 
 
 RELU = FunctionCheck("relu", "Check ``relu(x)``: elementwise max(0, x) for any shape.",

@@ -116,8 +116,8 @@ def zero_pad_mistakes(case):
     wide = [(pad, pad)] * x.ndim
     return [
         Mistake("padded_every_axis",
-                "バッチやチャネルの軸までパディングしています。パディングは最後の 2 軸（H, W）だけ: np.pad(x, [(0, 0)] * (x.ndim − 2) + [(pad, pad), (pad, pad)])。",
-                "You padded the batch/channel axes too. Pad only the last two axes (H, W): np.pad(x, [(0, 0)] * (x.ndim - 2) + [(pad, pad), (pad, pad)]).",
+                "バッチやチャネルの軸までパディングしています。パディングは最後の 2 軸（H, W）だけです: ほかの軸の幅は (0, 0) にします。",
+                "You padded the batch/channel axes too. Pad only the last two axes (H, W): every other axis gets the width (0, 0).",
                 lambda c: np.pad(x, wide) if x.ndim > 2 and pad else None),
         Mistake("one_side_after", "片側にしかパディングしていません（下と右だけ）。上下左右すべてに pad 個の 0 を付けます。",
                 "You padded one side only (bottom and right). Add pad zeros on every side: top, bottom, left and right.",
@@ -218,8 +218,8 @@ def conv_forward_mistakes(case):
             Mistake("filled_with_ones", "パディングの値が 0 ではありません（1 で埋めています）。ゼロパディングは 0 で埋めます。",
                     "Your padding is not zeros (you filled it with 1): zero padding fills with 0.",
                     lambda c: ref.correlate(ref.pad_hw(x, pad, value=1.0), w, b, stride, 0)),
-            Mistake("padded_every_axis", "バッチやチャネルの軸までパディングしています。パディングは縦横の軸だけ: np.pad(x, ((0, 0), (0, 0), (pad, pad), (pad, pad)))。",
-                    "You padded the batch and channel axes too: padding goes on the height and width axes only, np.pad(x, ((0, 0), (0, 0), (pad, pad), (pad, pad))).",
+            Mistake("padded_every_axis", "バッチやチャネルの軸までパディングしています。パディングは縦横の軸だけです: バッチとチャネルの軸の幅は (0, 0) にします。",
+                    "You padded the batch and channel axes too: padding goes on the height and width axes only: the batch and channel axes get the width (0, 0).",
                     # Only computable for one channel, where NumPy broadcasts the extra channels.
                     lambda c: ref.correlate(np.pad(x, pad)[:x.shape[0]].sum(axis=1, keepdims=True), w, b, stride, 0)
                     if x.shape[1] == 1 else None),

@@ -59,8 +59,8 @@ def softmax_mistakes(case):
         return wrong
 
     return [
-        Mistake("overflow", "softmax がオーバーフローしています（大きなロジット）: exp(1000) は inf になり、inf / inf は nan です。先に各行の最大値を引いてから exp します: np.exp(z − z.max(axis=−1, keepdims=True))。",
-                "softmax overflows for large logits: exp(1000) is inf, and inf / inf is nan. Subtract each row's maximum before exp: np.exp(z - z.max(axis=-1, keepdims=True)).",
+        Mistake("overflow", "softmax がオーバーフローしています（大きなロジット）: exp(1000) は inf になり、inf / inf は nan です。先に各行の最大値を引いてから exp します（答えは変わらず、exp の引数は 0 以下になります）。",
+                "softmax overflows for large logits: exp(1000) is inf, and inf / inf is nan. Subtract each row's maximum before exp (the answer does not change, and exp never sees more than 0).",
                 naive),
         Mistake("global_max", "配列全体の最大値を引いています。行ごとの最大値を引いてください: ほかの行よりずっと小さい行は exp がすべて 0 になり、0 / 0 = nan になります（z.max(axis=−1, keepdims=True)）。",
                 "You subtracted the maximum of the whole array, not of each row: a row far below the others underflows to 0 / 0 = nan. Subtract z.max(axis=-1, keepdims=True).",
@@ -176,11 +176,11 @@ def cross_entropy_mistakes(case):
         Mistake("log2", "log2 を使っています。クロスエントロピーは自然対数 np.log です。",
                 "You used log2: the cross-entropy uses the natural log, np.log.",
                 lambda c: expected / np.log(2)),
-        Mistake("probs_rows_picked", "probs[labels] は行を選びます。各画像の正解クラスの確率は probs[np.arange(N), labels] です。",
-                "probs[labels] picks whole rows: the probability of each image's true class is probs[np.arange(N), labels].",
+        Mistake("probs_rows_picked", "probs[labels] は行を選びます。各画像の正解クラスの確率は、行ごとに 1 つ: 行 n の列 labels[n] です（行の番号の配列と列の番号の配列で、1 つずつ選べます）。",
+                "probs[labels] picks whole rows: each image's true class is one entry per row, row n at column labels[n] (an array of row numbers and an array of column numbers pick one entry each).",
                 lambda c: -np.mean(np.log(probs[labels])) if rows_by_label else None),
-        Mistake("probs_rows_picked", "probs[labels] は行を選びます。各画像の正解クラスの確率は probs[np.arange(N), labels] です。",
-                "probs[labels] picks whole rows: the probability of each image's true class is probs[np.arange(N), labels].",
+        Mistake("probs_rows_picked", "probs[labels] は行を選びます。各画像の正解クラスの確率は、行ごとに 1 つ: 行 n の列 labels[n] です（行の番号の配列と列の番号の配列で、1 つずつ選べます）。",
+                "probs[labels] picks whole rows: each image's true class is one entry per row, row n at column labels[n] (an array of row numbers and an array of column numbers pick one entry each).",
                 lambda c: -np.sum(np.log(probs[labels])) / n if rows_by_label else None),
         Mistake("probs_columns_picked",
                 "probs[:, labels] は列を選び、N × N の表になります（各画像にすべての画像の正解クラスの確率）。各画像の正解クラスの確率は、行ごとに 1 つずつ選びます。",
@@ -190,8 +190,8 @@ def cross_entropy_mistakes(case):
                 "probs[:, labels] は列を選び、N × N の表になります（各画像にすべての画像の正解クラスの確率）。各画像の正解クラスの確率は、行ごとに 1 つずつ選びます。",
                 "probs[:, labels] picks whole columns, an N x N table (every image's probability of every image's class): pick one probability per row, each image's own class.",
                 lambda c: -np.sum(np.log(probs[:, labels])) / n if columns else None),
-        Mistake("labels_as_one_hot", "クラス番号のラベル (N,) を one-hot のように掛けています。labels.ndim == 1 のときは probs[np.arange(N), labels] を使うか、np.eye(K)[labels] で one-hot にします。",
-                "Your answer multiplies class-id labels (N,) as if they were one-hot: when labels.ndim == 1, use probs[np.arange(N), labels], or make them one-hot with np.eye(K)[labels].",
+        Mistake("labels_as_one_hot", "クラス番号のラベル (N,) を one-hot のように掛けています。labels.ndim == 1 のときは、行ごとに正解クラスの確率を 1 つ選ぶか、先に one-hot の行に直します（np.eye(K) の行が one-hot です）。",
+                "Your answer multiplies class-id labels (N,) as if they were one-hot: when labels.ndim == 1, pick the true class's probability in each row, or make them one-hot rows first (the rows of np.eye(K) are one-hot).",
                 as_one_hot),
         Mistake("loss_per_image", "画像ごとの損失を返しています（形 (N,)）。バッチの平均をとって 1 つの数を返してください。",
                 "You returned one loss per image (shape (N,)): return a single number, their mean over the batch.",
@@ -206,8 +206,8 @@ def one_hot_hint(outcome, labels, use_ja, use_en):
     """The hint for an error raised on one-hot labels; '' for class ids."""
     if outcome.status != "raised" or np.ndim(labels) != 2:
         return ""
-    return tr(ja=f" ラベルは one-hot (N, K) で来ることもあります: labels.ndim == 2 なら labels.argmax(axis=1) でクラス番号にするか、{use_ja}",
-              en=f" Labels may also come one-hot, (N, K): when labels.ndim == 2, turn them into class ids with labels.argmax(axis=1), or {use_en}")
+    return tr(ja=f" ラベルは one-hot (N, K) で来ることもあります: labels.ndim == 2 なら各行の 1 の位置（クラス番号）に直すか、{use_ja}",
+              en=f" Labels may also come one-hot, (N, K): when labels.ndim == 2, turn them into class ids (where each row's 1 is), or {use_en}")
 
 
 def cross_entropy_hint(case, outcome):

@@ -145,11 +145,11 @@ def numerical_gradient_mistakes(case):
                 lambda c: _differences(f, x, h, "no-restore-between")),
         Mistake("sign_flipped", "差の順番が逆です（符号が反対）: (f(x+h) − f(x−h)) / 2h です。",
                 "The difference is the wrong way round (the sign is flipped): (f(x+h) − f(x−h)) / 2h.", lambda c: -centred),
-        Mistake("int_x", "x が整数の配列なので、x[i] + h が整数に丸められています。float のコピーを作ってから動かしてください: x = x.astype(float)（元の x は変えずに）。",
-                "x is an int array, so x[i] + h is rounded back to an int: work on a float copy, x = x.astype(float) (leaving the caller's x alone).",
+        Mistake("int_x", "x が整数の配列なので、x[i] + h が整数に丸められています。float のコピーを作ってから動かしてください（元の x は変えずに、dtype を float に変えたコピー）。",
+                "x is an int array, so x[i] + h is rounded back to an int: work on a float copy (a copy with the dtype float, leaving the caller's x alone).",
                 lambda c: _differences(f, x, h, "int") if np.issubdtype(np.asarray(x).dtype, np.integer) else None),
-        Mistake("int_x", "x が整数の配列なので、x[i] + h が整数に丸められています（勾配の配列も整数です）。float のコピーを作ってから動かしてください: x = x.astype(float)（元の x は変えずに）。",
-                "x is an int array, so x[i] + h is rounded back to an int (and so is your gradient array): work on a float copy, x = x.astype(float) (leaving the caller's x alone).",
+        Mistake("int_x", "x が整数の配列なので、x[i] + h が整数に丸められています（勾配の配列も整数です）。float のコピーを作ってから動かしてください（元の x は変えずに、dtype を float に変えたコピー）。",
+                "x is an int array, so x[i] + h is rounded back to an int (and so is your gradient array): work on a float copy (a copy with the dtype float, leaving the caller's x alone).",
                 lambda c: np.trunc(_differences(f, x, h, "int")) if np.issubdtype(np.asarray(x).dtype, np.integer) else None),
     ]
 
@@ -162,8 +162,8 @@ def numerical_close(got, want):
 def numerical_gradient_hint(case, outcome):
     if outcome.kind == "modified_input" and not np.issubdtype(np.asarray(case.args[1]).dtype, np.floating):
         return " " + tr(
-            ja="x が整数の配列なので、x[i] += h が整数に丸められ、x が動いたままになります。float のコピーを作ってから動かしてください: x = x.astype(float)。",
-            en="x is an int array, so x[i] += h is rounded to an int and x is left moved: work on a float copy, x = x.astype(float).")
+            ja="x が整数の配列なので、x[i] += h が整数に丸められ、x が動いたままになります。float のコピー（dtype を float に変えたコピー）を作ってから動かしてください。",
+            en="x is an int array, so x[i] += h is rounded to an int and x is left moved: work on a float copy (a copy with the dtype float).")
     if outcome.kind == "modified_input":
         return " " + tr(
             ja="numerical_gradient は計算の途中で x を動かしてかまいませんが、呼び出しが終わったとき x は元のままでなければなりません。各要素の 2 回の計算の後で、x[i] を元の値に戻してください（保存しておいた old を入れ直すのが確実です）。",

@@ -148,7 +148,7 @@ def to_gradients(value, params):
         if got != shape:
             hint = ""
             if len(got) == len(shape) == 2 and got == shape[::-1]:
-                hint = tr(ja="転置になっていませんか（dW = x.T @ dout）？", en="Is it transposed (dW = x.T @ dout)?")
+                hint = tr(ja="転置になっていませんか？", en="Is it transposed?")
             elif np.prod(got) == np.prod(shape):
                 hint = tr(ja="要素の数は合っています: reshape を忘れていませんか？", en="The size is right: a missing reshape?")
             raise Failure(tr(

@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from ..hints import pointer
 from ..language import tr
 
 
@@ -138,10 +139,13 @@ def require_seed(seed):
 
 def judge_quietly(check, results):
     """``check.judge(results)`` with NumPy's warnings off: the mistakes overflow on purpose, and
-    nothing may reach stderr (nbgrader scores a cell 0 then)."""
+    nothing may reach stderr (nbgrader scores a cell 0 then). A failure ends with where the hints are."""
     with warnings.catch_warnings(), np.errstate(all="ignore"):
         warnings.simplefilter("ignore")
-        return check.judge(results)
+        try:
+            return check.judge(results)
+        except Failure as failure:
+            raise Failure(f"{failure}\n  {pointer(check.name)}", failure.key) from None
 
 
 def public(check):
