@@ -603,7 +603,7 @@ def conv_forward(x, w, b, stride=1, pad=0):
                                                    window="window = xp[n, :, i:i + KH, j:j + KW]"),
           "stride is ignored", "ストライドが無視"),
     wrong("conv_forward", "stride applied to the output size, not to the window", _loops(
-        window="window = xp[n, :, i:i + KH, j:j + KW]"), "not the window's step", "窓の位置にも"),
+        window="window = xp[n, :, i:i + KH, j:j + KW]"), "not the window's step", "ウィンドウの位置にも"),
     wrong("conv_forward", "padding ignored", _loops(pad_line="xp = x", oh="(H - KH) // stride + 1", ow="(W - KW) // stride + 1"),
           "padding is ignored", "パディングが無視"),
     wrong("conv_forward", "pads batch and channel axes too", _loops(pad_line="xp = np.pad(x, pad)"),
@@ -994,7 +994,7 @@ def max_pool_forward(x, size=2, stride=2):
     wrong("max_pool_forward", "window steps by size, not stride", _pool_loops(
         oh="(H - size) // size + 1", ow="(W - size) // size + 1",
         window="x[n, c, i * size:i * size + size, j * size:j * size + size]"),
-        "step by the window size", "窓の大きさ"),
+        "step by the window size", "ウィンドウの大きさ"),
     wrong("max_pool_forward", "modifies the input in place", """
 def max_pool_forward(x, size=2, stride=2):
     N, C, H, W = x.shape
@@ -1609,7 +1609,7 @@ def max_pool_backward(dout, x, size=2, stride=2):
 """),
     wrong("max_pool_backward", "gradient to every cell of the window", _max_pool_backward_loops(
         find="pass", update="dx[n, c, i * stride:i * stride + size, j * stride:j * stride + size] += dout[n, c, i, j]"),
-        "every cell of the window", "窓のすべてのマス"),
+        "every cell of the window", "ウィンドウのすべてのマス"),
     wrong("max_pool_backward", "overlapping windows overwrite (= instead of +=)", _max_pool_backward_loops(
         update="dx[n, c, i * stride + u, j * stride + v] = dout[n, c, i, j]"),
         "overwrite the gradient", "上書き"),

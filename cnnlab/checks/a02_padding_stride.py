@@ -194,10 +194,10 @@ def conv_forward_mistakes(case):
     oh, ow = expected.shape[-2:]
     if stride > 1:
         mistakes += [
-            Mistake("stride_ignored", f"ストライドが無視されています: 窓を 1 ずつずらしています。窓の左上は (i·{stride}, j·{stride}) です。",
+            Mistake("stride_ignored", f"ストライドが無視されています: ウィンドウを 1 ずつずらしています。ウィンドウの左上は (i·{stride}, j·{stride}) です。",
                     f"The stride is ignored: your window moves one step at a time. Window (i, j) starts at (i·{stride}, j·{stride}).",
                     lambda c: ref.correlate(x, w, b, 1, pad)),
-            Mistake("stride_only_in_size", f"ストライドを出力の大きさにだけ使っています: 窓の位置にも掛けて、入力の [i·{stride} : i·{stride} + KH] を使います。",
+            Mistake("stride_only_in_size", f"ストライドを出力の大きさにだけ使っています: ウィンドウの位置にも掛けて、入力の [i·{stride} : i·{stride} + KH] を使います。",
                     f"The stride shrinks the output but not the window's step: window (i, j) starts at input row i·{stride}, column j·{stride}.",
                     lambda c: ref.correlate(x, w, b, 1, pad)[..., :oh, :ow]),
         ]

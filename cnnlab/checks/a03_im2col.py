@@ -16,11 +16,11 @@ from .function_check import FunctionCheck
 def im2col_cases(seed):
     rng = np.random.default_rng(8)
     cases = [
-        Case("講義 01 の例: 4×4 の入力、3×3 の窓 → 4 行 × 9 列", "lecture 01's example: a 4x4 input, 3x3 windows -> 4 rows x 9 columns",
+        Case("講義 01 の例: 4×4 の入力、3×3 のウィンドウ → 4 行 × 9 列", "lecture 01's example: a 4x4 input, 3x3 windows -> 4 rows x 9 columns",
              (WORKED_IMAGE[None, None], 3, 3)),
-        Case("講義の形の例: (10, 3, 7, 7)、5×5 の窓 → (90, 75)", "the lecture's shape example: (10, 3, 7, 7), 5x5 windows -> (90, 75)",
+        Case("講義の形の例: (10, 3, 7, 7)、5×5 のウィンドウ → (90, 75)", "the lecture's shape example: (10, 3, 7, 7), 5x5 windows -> (90, 75)",
              (quarters(rng, (10, 3, 7, 7)), 5, 5)),
-        Case("2 チャネル、横長の 2×3 の窓（列の順番 c, kh, kw）", "2 channels, a wide 2x3 window (column order c, kh, kw)",
+        Case("2 チャネル、横長の 2×3 のウィンドウ（列の順番 c, kh, kw）", "2 channels, a wide 2x3 window (column order c, kh, kw)",
              (quarters(rng, (1, 2, 4, 5)), 2, 3)),
         Case("バッチ N=3、2 チャネル（行の順番 n, oh, ow）", "a batch of N=3, 2 channels (row order n, oh, ow)",
              (quarters(rng, (3, 2, 4, 5)), 3, 2)),
@@ -30,7 +30,7 @@ def im2col_cases(seed):
              (quarters(rng, (1, 1, 8, 7)), 3, 3), {"stride": 3, "pad": 0}),
         Case("パディング 1（講義 01 の例: 16 行 × 9 列）", "pad 1 (lecture 01's example: 16 rows x 9 columns)",
              (WORKED_IMAGE[None, None], 3, 3), {"stride": 1, "pad": 1}),
-        Case("パディング 2 とストライド 3、N=2・2 チャネル、縦長の画像と横長の窓", "pad 2 and stride 3, N=2, 2 channels, a tall image and a wide window",
+        Case("パディング 2 とストライド 3、N=2・2 チャネル、縦長の画像と横長のウィンドウ", "pad 2 and stride 3, N=2, 2 channels, a tall image and a wide window",
              (quarters(rng, (2, 2, 8, 5)), 2, 3), {"stride": 3, "pad": 2}),
     ]
     if seed is not None:
@@ -56,10 +56,10 @@ def im2col_mistakes(case):
     expected = ref.table(windows, (0, 2, 3, 1, 4, 5))
     zerokara = windows.transpose(0, 1, 4, 5, 2, 3)        # (N, C, KH, KW, OH, OW), as in ゼロから作る
     return [
-        Mistake("columns_kh_kw_c", "列の順番が (kh, kw, c) になっています。列は (c, kh, kw) の順: チャネル 0 の窓の KH·KW 個、次にチャネル 1、… です（transpose の軸の順番を確かめてください）。",
+        Mistake("columns_kh_kw_c", "列の順番が (kh, kw, c) になっています。列は (c, kh, kw) の順: チャネル 0 のウィンドウの KH·KW 個、次にチャネル 1、… です（transpose の軸の順番を確かめてください）。",
                 "Your columns are ordered (kh, kw, c): they must be (c, kh, kw), the KH·KW numbers of channel 0's window first, then channel 1, ... (check the axes of your transpose).",
                 lambda c: ref.table(windows, (0, 2, 3, 4, 5, 1)) if channels > 1 and kh * kw > 1 else None),
-        Mistake("columns_c_kw_kh", "列の順番が (c, kw, kh) になっています: 窓を列ごとに読んでいます。窓は行ごとに（kh が外側、kw が内側）並べます。",
+        Mistake("columns_c_kw_kh", "列の順番が (c, kw, kh) になっています: ウィンドウを列ごとに読んでいます。ウィンドウは行ごとに（kh が外側、kw が内側）並べます。",
                 "Your columns are ordered (c, kw, kh): you read each window column by column. Read it row by row (kh outer, kw inner).",
                 lambda c: ref.table(windows, (0, 2, 3, 1, 5, 4)) if kh > 1 and kw > 1 else None),
         Mistake("rows_oh_ow_n", "行の順番が (oh, ow, n) になっています。行は (n, oh, ow) の順: 画像 0 のすべての位置、次に画像 1、… です。",
@@ -74,16 +74,16 @@ def im2col_mistakes(case):
         Mistake("reshape_without_transpose", "transpose をせずに reshape しています: (N, C, KH, KW, OH, OW) をそのまま (N·OH·OW, C·KH·KW) にすると、形は合っても中身が混ざります。先に transpose(0, 4, 5, 1, 2, 3) で (N, OH, OW, C, KH, KW) にしてから reshape します。",
                 "reshape without transpose: reshaping (N, C, KH, KW, OH, OW) straight to (N·OH·OW, C·KH·KW) gives the right shape but scrambled values. transpose(0, 4, 5, 1, 2, 3) to (N, OH, OW, C, KH, KW) first, then reshape.",
                 lambda c: zerokara.reshape(n * oh * ow, -1)),
-        Mistake("result_transposed", "結果が転置されています: 形 (C·KH·KW, N·OH·OW) ではなく (N·OH·OW, C·KH·KW)、窓 1 つが 1 行です。",
+        Mistake("result_transposed", "結果が転置されています: 形 (C·KH·KW, N·OH·OW) ではなく (N·OH·OW, C·KH·KW)、ウィンドウ 1 つが 1 行です。",
                 "Your result is transposed: it must be (N·OH·OW, C·KH·KW), one window per row, not (C·KH·KW, N·OH·OW).",
                 lambda c: expected.T),
-        Mistake("stride_ignored", f"ストライドが無視されています: 窓を 1 ずつずらしています。窓 (oh, ow) の左上は (oh·{stride}, ow·{stride}) で、OH = (H + 2·pad − KH) // stride + 1 です。",
+        Mistake("stride_ignored", f"ストライドが無視されています: ウィンドウを 1 ずつずらしています。ウィンドウ (oh, ow) の左上は (oh·{stride}, ow·{stride}) で、OH = (H + 2·pad − KH) // stride + 1 です。",
                 f"The stride is ignored: your window moves one step at a time. Window (oh, ow) starts at (oh·{stride}, ow·{stride}), and OH = (H + 2·pad − KH) // stride + 1.",
                 lambda c: ref.im2col(x, kh, kw, 1, pad) if stride > 1 else None),
-        Mistake("stride_only_in_size", f"ストライドを出力の大きさにだけ使っています: 窓の位置にも掛けて、窓 (oh, ow) は入力の (oh·{stride}, ow·{stride}) から始めます。",
+        Mistake("stride_only_in_size", f"ストライドを出力の大きさにだけ使っています: ウィンドウの位置にも掛けて、ウィンドウ (oh, ow) は入力の (oh·{stride}, ow·{stride}) から始めます。",
                 f"The stride shrinks the output but not the window's step: window (oh, ow) starts at input row oh·{stride}, column ow·{stride}.",
                 lambda c: ref.table(ref.windows(x, kh, kw, 1, pad)[:, :, :oh, :ow], (0, 2, 3, 1, 4, 5)) if stride > 1 else None),
-        Mistake("padding_ignored", "パディングが無視されています。先に縦横の上下左右を pad 個の 0 で埋めてから窓を取り出します。",
+        Mistake("padding_ignored", "パディングが無視されています。先に縦横の上下左右を pad 個の 0 で埋めてからウィンドウを取り出します。",
                 "The padding is ignored: pad the height and width with pad zeros on every side first, then take the windows.",
                 lambda c: ref.im2col(x, kh, kw, stride, 0) if pad else None),
         Mistake("padded_every_axis", "バッチやチャネルの軸までパディングしています。パディングは縦横の軸だけです: バッチとチャネルの軸の幅は (0, 0) にします。",
@@ -92,7 +92,7 @@ def im2col_mistakes(case):
         Mistake("one_side_after", "片側にしかパディングしていません（下と右に 2·pad）。上下左右に pad 個ずつです。",
                 "You padded one side only (2·pad at the bottom and right). Pad pad zeros on every side.",
                 lambda c: ref.im2col(ref.pad_hw(np.asarray(x, dtype=np.float64), pad, sides=(0, 2)), kh, kw, stride, 0) if pad else None),
-        Mistake("output_one_short", "出力サイズが 1 小さく、最後の窓の行と列が足りません。OH = (H + 2·pad − KH) // stride + 1（+1 を忘れていませんか？）。",
+        Mistake("output_one_short", "出力サイズが 1 小さく、最後のウィンドウの行と列が足りません。OH = (H + 2·pad − KH) // stride + 1（+1 を忘れていませんか？）。",
                 "The output size is off by one: the last row and column of windows are missing. OH = (H + 2·pad − KH) // stride + 1 (is the +1 missing?).",
                 lambda c: ref.table(windows[:, :, :-1, :-1], (0, 2, 3, 1, 4, 5)) if oh > 1 and ow > 1 else None),
     ]

@@ -291,14 +291,14 @@ def max_pool_backward_cases(seed):
              (np.array([[[[1.0, 2.0], [3.0, 4.0]]]]), POOL_EXAMPLE[None, None])),
         Case("2 チャネル、上流の勾配にも負の値", "2 channels, negative upstream gradients too",
              (mixed(rng, (1, 2, 2, 2)), np.stack([WORKED_IMAGE, POOL_EXAMPLE])[None])),
-        Case("窓の中で最大値が同じ（どれか 1 つに勾配を送れば正解）", "equal maxima in a window (any one of them may take the gradient)",
+        Case("ウィンドウの中で最大値が同じ（どれか 1 つに勾配を送れば正解）", "equal maxima in a window (any one of them may take the gradient)",
              (np.array([[[[1.0, -2.0], [3.0, 0.5]]]]), TIES_IMAGE[None, None])),
-        Case("バッチ N=2・3 チャネル・5×7（最後の行と列はどの窓にも入らない）",
+        Case("バッチ N=2・3 チャネル・5×7（最後の行と列はどのウィンドウにも入らない）",
              "a batch of N=2, 3 channels, 5x7 (the last row and column fall in no window)",
              (mixed(rng, (2, 3, 2, 3)), distinct(rng, (2, 3, 5, 7)))),
-        Case("窓 3×3、ストライド 2（窓が重なる）", "3x3 windows, stride 2 (overlapping)",
+        Case("ウィンドウ 3×3、ストライド 2（ウィンドウが重なる）", "3x3 windows, stride 2 (overlapping)",
              (mixed(rng, (1, 2, 3, 2)), distinct(rng, (1, 2, 7, 6))), {"size": 3, "stride": 2}),
-        Case("窓 2×2、ストライド 1（窓が重なる）", "2x2 windows, stride 1 (overlapping)",
+        Case("ウィンドウ 2×2、ストライド 1（ウィンドウが重なる）", "2x2 windows, stride 1 (overlapping)",
              (mixed(rng, (2, 1, 3, 4)), distinct(rng, (2, 1, 4, 5))), {"size": 2, "stride": 1}),
     ]
     if seed is not None:
@@ -326,16 +326,16 @@ def max_pool_backward_mistakes(case):
     expected = ref.max_pool_backward(dout, x, size, stride)
     ties = not np.allclose(ref.max_pool_backward(dout, x, size, stride, route="all"), expected)
     return [
-        Mistake("every_cell", "窓のすべてのマスに勾配を送っています。最大プーリングでは、順伝播で最大だったマスだけが勾配を受け取ります（ほかは 0）。",
+        Mistake("every_cell", "ウィンドウのすべてのマスに勾配を送っています。最大プーリングでは、順伝播で最大だったマスだけが勾配を受け取ります（ほかは 0）。",
                 "You sent the gradient to every cell of the window: in max pooling only the cell that was the maximum in the forward pass receives it (the others get 0).",
                 lambda c: ref.max_pool_backward(dout, x, size, stride, route="every")),
-        Mistake("spread_as_mean", f"勾配を窓の大きさ {size * size} で割って全部のマスに配っています（平均プーリングの逆伝播）。最大プーリングでは最大値のマスにそのまま送ります。",
+        Mistake("spread_as_mean", f"勾配をウィンドウの大きさ {size * size} で割って全部のマスに配っています（平均プーリングの逆伝播）。最大プーリングでは最大値のマスにそのまま送ります。",
                 f"You spread the gradient over the window divided by its size {size * size}: that is average pooling's backward. Max pooling sends it, unchanged, to the maximum's cell.",
                 lambda c: ref.max_pool_backward(dout, x, size, stride, route="mean")),
-        Mistake("overlap_overwritten", "窓が重なるとき、勾配を上書きしています。同じマスが複数の窓の最大値なら、勾配を足し合わせます（dx[...] += ...）。",
+        Mistake("overlap_overwritten", "ウィンドウが重なるとき、勾配を上書きしています。同じマスが複数のウィンドウの最大値なら、勾配を足し合わせます（dx[...] += ...）。",
                 "Where windows overlap you overwrite the gradient: a cell that is the maximum of several windows gets the sum of their gradients (dx[...] += ...).",
                 lambda c: ref.max_pool_backward(dout, x, size, stride, mode="set") if stride < size else None),
-        Mistake("overlap_overwritten", "窓が重なるとき、勾配を上書きしています（dx[窓] = ... で前の窓の勾配が消えます）。勾配は足し合わせます: dx[窓] += ...。",
+        Mistake("overlap_overwritten", "ウィンドウが重なるとき、勾配を上書きしています（dx[ウィンドウ] = ... で前のウィンドウの勾配が消えます）。勾配は足し合わせます: dx[ウィンドウ] += ...。",
                 "Where windows overlap you overwrite the gradient (dx[window] = ... erases what earlier windows put there): add it up, dx[window] += ....",
                 lambda c: ref.max_pool_backward(dout, x, size, stride, mode="window") if stride < size else None),
         Mistake("all_tied_maxima", "同じ最大値が複数あるとき、そのすべてに勾配を送っています（マスク window == max）。勾配は 1 つのマスにだけ送ります（たとえば最初の最大値、np.argmax）。",
@@ -344,10 +344,10 @@ def max_pool_backward_mistakes(case):
         Mistake("dout_missing", "上流の勾配 dout を掛けていません: 最大値のマスに 1 を入れています。送るのは dout の値です。",
                 "You did not use dout: the maximum's cell gets 1. It must get the upstream gradient dout[n, c, i, j].",
                 lambda c: ref.max_pool_backward(dout, x, size, stride, route="one")),
-        Mistake("stride_ignored", f"ストライドが無視されています: 窓 (i, j) の左上は (i·{stride}, j·{stride}) です。",
+        Mistake("stride_ignored", f"ストライドが無視されています: ウィンドウ (i, j) の左上は (i·{stride}, j·{stride}) です。",
                 f"The stride is ignored: window (i, j) starts at row i·{stride}, column j·{stride}.",
                 lambda c: ref.max_pool_backward(dout, x, size, stride, step=1) if stride != 1 else None),
-        Mistake("argmax_transposed", "窓の中の最大値の位置で、行と列が入れ替わっています。np.argmax の番号 k は divmod(k, 窓の幅) で (行, 列) になります（np.unravel_index）。",
+        Mistake("argmax_transposed", "ウィンドウの中の最大値の位置で、行と列が入れ替わっています。np.argmax の番号 k は divmod(k, ウィンドウの幅) で (行, 列) になります（np.unravel_index）。",
                 "Row and column of the maximum inside the window are swapped: np.argmax's index k is (row, column) = divmod(k, window width) (np.unravel_index).",
                 lambda c: ref.max_pool_backward(dout, x, size, stride, route="transposed") if size > 1 else None),
     ] + ([] if x64.shape[0] < 2 else [
@@ -428,10 +428,10 @@ def conv_backward_mistakes(case):
     h, wd = x.shape[-2:]
     oh, ow = dout.shape[-2:]
     return [
-        Mistake("dx_kernel_turned", "dx で使うフィルタの向きが違います: 入力の勾配は、dout を（フル）パディングして 180° 回したフィルタで相互相関したもの、つまり各窓に dout[n, f, i, j]·w[f] を足し戻したものです（順伝播で掛けたのと同じ w[f, c, u, v] の位置）。",
+        Mistake("dx_kernel_turned", "dx で使うフィルタの向きが違います: 入力の勾配は、dout を（フル）パディングして 180° 回したフィルタで相互相関したもの、つまり各ウィンドウに dout[n, f, i, j]·w[f] を足し戻したものです（順伝播で掛けたのと同じ w[f, c, u, v] の位置）。",
                      "dx uses the kernel turned the wrong way: the input gradient is dout (fully padded) correlated with the kernel turned by 180°, that is, each window gets dout[n, f, i, j]·w[f] added back, every w[f, c, u, v] at the position it multiplied in the forward pass.",
                      lambda c: ref.conv_backward(dout, x, w[..., ::-1, ::-1], stride, pad)[0], "dx"),
-        Mistake("dx_stride_ignored", f"dx でストライドが無視されています: 窓 (i, j) は入力の (i·{stride}, j·{stride}) から始まるので、勾配もそこへ足し戻します。",
+        Mistake("dx_stride_ignored", f"dx でストライドが無視されています: ウィンドウ (i, j) は入力の (i·{stride}, j·{stride}) から始まるので、勾配もそこへ足し戻します。",
                      f"dx ignores the stride: window (i, j) starts at input row i·{stride}, column j·{stride}, so its gradient goes back there.",
                      lambda c: ref.conv_backward(dout, x, w, stride, pad, step=1)[0] if stride > 1 else None, "dx"),
         Mistake("dx_padding_kept", f"dx からパディングを取り除いていません（形 {dxp.shape}）。パディングした入力の勾配から、縦横 pad = {pad} 個ずつ切り取って x と同じ形にします: dxp[:, :, pad:pad+H, pad:pad+W]。",
@@ -455,7 +455,7 @@ def conv_backward_mistakes(case):
         Mistake("dw_flipped", "dw が上下左右に反転しています。順伝播は相互相関なので、dw[f, c, u, v] = Σ dout[n, f, i, j]·x[n, c, i·s+u, j·s+v] です（フィルタは反転しません）。",
                      "dw is flipped: the forward pass is a cross-correlation, so dw[f, c, u, v] = Σ dout[n, f, i, j]·x[n, c, i·s+u, j·s+v], no flipping.",
                      lambda c: dw[..., ::-1, ::-1], "dw"),
-        Mistake("dw_stride_ignored", f"dw でストライドが無視されています: 窓 (i, j) の入力は (i·{stride}, j·{stride}) から始まります。",
+        Mistake("dw_stride_ignored", f"dw でストライドが無視されています: ウィンドウ (i, j) の入力は (i·{stride}, j·{stride}) から始まります。",
                      f"dw ignores the stride: window (i, j) reads the input from row i·{stride}, column j·{stride}.",
                      lambda c: ref.conv_backward(dout, x, w, stride, pad, step=1)[1] if stride > 1 else None, "dw"),
         Mistake("db_positions_not_summed", "db が出力の位置 (i, j) について足し合わされていません（形 (F, OH, OW)）。バイアスは出力のすべての位置で使われるので、バッチとすべての位置について足して、フィルタごとに 1 つ、形 (F,) にします。",
@@ -481,7 +481,7 @@ CONV_BACKWARD = backward(
     "Check ``conv_backward(dout (N, F, OH, OW), x (N, C, H, W), w (F, C, KH, KW), stride=1, pad=0) -> (dx, dw, db)``.",
     conv_backward_cases, lambda c: ref.conv_backward(*c.args, **c.kwargs)[:3], conv_backward_mistakes,
     parts=("dx", "dw", "db"), keywords=("stride", "pad"), hint=shape_hint(
-        "dout の形は (N, F, OH, OW) です。窓 (i, j) はパディングした入力の (i·stride, j·stride) から始まります。dx はパディングした入力について計算してから、パディングを切り取ります。",
+        "dout の形は (N, F, OH, OW) です。ウィンドウ (i, j) はパディングした入力の (i·stride, j·stride) から始まります。dx はパディングした入力について計算してから、パディングを切り取ります。",
         "dout has shape (N, F, OH, OW); window (i, j) starts at (i·stride, j·stride) of the padded input. Compute dx on the padded input, then cut the padding off."))
 
 CHECKS = [RELU_BACKWARD, AFFINE_FORWARD, AFFINE_BACKWARD, SOFTMAX_CROSS_ENTROPY_BACKWARD, MAX_POOL_BACKWARD, CONV_BACKWARD]

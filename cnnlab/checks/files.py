@@ -15,6 +15,7 @@ import numpy as np
 from .calling import Outcome, Results
 
 _NUMERIC = "biufc"
+_FIELDS = {"step", "status", "value", "error", "detail", "seen", "limit", "seconds"}
 _STATUSES = {"returned", "raised", "timeout", "not_implemented", "calls_cnnlab", "modified_input", "reads_test_split"}
 
 
@@ -68,8 +69,8 @@ def load_results(path):
         raise ValueError("not a results file: expected check, seed, steps and facts")
     steps = []
     for step in tree["steps"]:
-        if not isinstance(step, dict) or step.get("status") not in _STATUSES:
-            raise ValueError(f"results file: a step with an unknown status: {step!r:.200}")
+        if not isinstance(step, dict) or step.get("status") not in _STATUSES or not set(step) <= _FIELDS:
+            raise ValueError(f"results file: a step that is not an outcome: {step!r:.200}")
         steps.append(Outcome(**step))
     seed = tree["seed"]
     if seed is not None and (isinstance(seed, bool) or not isinstance(seed, int)):
