@@ -148,6 +148,13 @@ def conv_forward_im2col_mistakes(case):
                 "The columns of your im2col are not in the order of w.reshape(F, -1) (your im2col's columns are (kh, kw, c)). Both must be (c, kh, kw): make check_im2col pass first.",
                 lambda c: ref.correlate(x, w.reshape(f, kh, kw, channels).transpose(0, 3, 1, 2), b, stride, pad)
                 if channels > 1 and kh * kw > 1 else None),
+        Mistake("filter_order", "フィルタの値の並び順が im2col の列の順番 (c, kh, kw) と違います（(kh, kw, c) の順に並べています）。フィルタは w の軸の順 (C, KH, KW) のまま、transpose せずに 1 枚を 1 行にします。",
+                "Your filters' numbers are laid out in the order (kh, kw, c), but the im2col columns are (c, kh, kw): keep w's own axis order (C, KH, KW) when you lay a filter out as one row, no transpose before the reshape.",
+                lambda c: _effective(x, w.transpose(0, 2, 3, 1).reshape(f, -1).T, w.shape, b, stride, pad)
+                if channels > 1 and kh * kw > 1 else None),
+        Mistake("filter_order", "フィルタの値の並び順が im2col の列の順番 (c, kh, kw) と違います（w.T は軸を逆順 (KW, KH, C, F) にします）。フィルタは w の軸の順 (C, KH, KW) のまま 1 枚を 1 行にし、その行列を転置します。",
+                "Your filters' numbers are not in the im2col columns' order (c, kh, kw): w.T reverses all four axes, to (KW, KH, C, F). Lay each filter out as one row in w's own axis order (C, KH, KW), then transpose that matrix.",
+                lambda c: _effective(x, w.T.reshape(-1, f), w.shape, b, stride, pad) if kh * kw > 1 or channels > 1 else None),
         Mistake("stride_ignored", f"ストライドが無視されています: im2col に stride={stride} を渡し、OH = (H + 2·pad − KH) // stride + 1 にも使ってください。",
                 f"The stride is ignored: pass stride={stride} to im2col, and use it in OH = (H + 2·pad − KH) // stride + 1.",
                 lambda c: ref.correlate(x, w, b, 1, pad) if stride > 1 else None),
@@ -159,6 +166,12 @@ def conv_forward_im2col_mistakes(case):
                 lambda c: np.swapaxes(expected, 0, 1) if n > 1 else None),
     ]
     return mistakes + shared
+
+
+def _effective(x, matrix, shape, b, stride, pad):
+    """What im2col's table @ ``matrix`` (C·KH·KW, F) + b computes: a convolution with the filters
+    that matrix holds, read back in the (c, kh, kw) order of the table's columns (``shape``: w's)."""
+    return ref.correlate(x, matrix.T.reshape(shape), b, stride, pad)
 
 
 def conv_forward_im2col_hint(case, outcome):
