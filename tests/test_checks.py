@@ -12,7 +12,7 @@ import corpus
 from oracles import loops_correlate, loops_im2col
 from cnnlab import checks
 from cnnlab.checks import a03_im2col as a03, a04_pooling as a04, a05_softmax_cross_entropy as a05, a06_backprop as a06
-from cnnlab.checks import a06_numerical_gradient as a06n, judging, reference
+from cnnlab.checks import a06_numerical_gradient as a06n, hints, judging, reference
 
 
 @pytest.fixture(autouse=True)
@@ -105,7 +105,7 @@ def test_every_corpus_answer_gets_the_right_verdict_and_names_its_mistake(a, lan
     else:
         assert not passed_visible
         assert (a.named if language == "en" else a.named_ja) in message
-        assert message.rstrip().endswith(cnnlab.hints.pointer(a.function))   # the hints are there
+        assert message.rstrip().endswith(hints.pointer(a.function))   # the hints are there
     assert_no_answer_line(message + hidden_message, a.source)
 
 

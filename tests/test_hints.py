@@ -7,7 +7,7 @@ import pytest
 
 import cnnlab
 from cnnlab import checks
-from cnnlab.hints import HINTS
+from cnnlab.checks.hints import HINTS
 from test_checks import ANSWER_EXPRESSIONS
 
 

@@ -29,7 +29,7 @@ import types
 
 from ..language import tr
 from . import (a01_convolution, a02_padding_stride, a03_im2col, a04_pooling, a05_softmax_cross_entropy, a06_backprop,
-               a06_numerical_gradient, a07_train_cnn, a07_training, calling, convert, core, files, function_check, judging, reference)
+               a06_numerical_gradient, a07_train_cnn, a07_training, calling, convert, core, files, function_check, hints, judging, reference)
 from .calling import Results, TestSplitHidden
 from .core import CheckFailed, Failure, judge_quietly, public, require_seed, time_limit, train_time_limit
 from .files import load_results, save_results
@@ -105,6 +105,7 @@ def _sealed_message():
 
 # Every module of the package, not only this one: the engine is as much the check as its cases.
 for _module in (a01_convolution, a02_padding_stride, a03_im2col, a04_pooling, a05_softmax_cross_entropy, a06_backprop,
-                a06_numerical_gradient, a07_train_cnn, a07_training, calling, convert, core, files, function_check, judging, reference,
+                a06_numerical_gradient, a07_train_cnn, a07_training, calling, convert, core, files, function_check, hints, judging,
+                reference,
                 sys.modules[__name__]):
     _module.__class__ = _Sealed

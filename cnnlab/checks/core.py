@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from ..hints import pointer
+from .hints import pointer
 from ..language import tr
 
 

@@ -3,7 +3,7 @@ the lecture's numbers; calling it again shows the next step (what NumPy offers f
 is the answer's line of code.
 """
 
-from .language import tr
+from ..language import tr
 
 # name -> steps, each (Japanese, English)
 HINTS = {
