@@ -1,10 +1,19 @@
 """cnnlab: convolutional neural networks from scratch in NumPy — courseware helpers.
 
-Modules: ``checks`` (feedback for graded exercises), ``widgets`` (interactive explorers),
-``data`` (handwritten digits), ``nn`` (a small NumPy layer library).
+Modules: ``checks`` (feedback for graded exercises, and the hints of ``cnnlab.hint``),
+``examples`` (the lectures' numbers), ``widgets`` (interactive explorers), ``data`` (handwritten
+digits), ``nn`` (a small NumPy layer library).
 """
 
 from .language import get_language, set_language
 
 __version__ = "0.1.0"
-__all__ = ["get_language", "set_language", "__version__"]
+__all__ = ["get_language", "set_language", "hint", "__version__"]
+
+
+def hint(name):
+    """Print the next hint for the graded function ``name`` (e.g. ``"relu_backward"``): the first
+    call gives the formula with the lecture's numbers, the next one the next step."""
+    from .checks.hints import hint as next_hint
+
+    next_hint(name)

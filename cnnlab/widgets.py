@@ -30,6 +30,7 @@ import ipywidgets as widgets
 import numpy as np
 from numpy.lib.stride_tricks import sliding_window_view
 
+from .examples import POOL_EXAMPLE, WORKED_IMAGE, WORKED_KERNEL
 from .language import tr
 
 __all__ = [
@@ -43,13 +44,7 @@ __all__ = [
 ]
 
 # ----------------------------------------------------------------------------------------------
-# Worked examples (the lecture's numbers, see curriculum.md)
-
-#: 4x4 input of the product-sum example; with WORKED_KERNEL -> [[12, 14], [14, 10]].
-WORKED_IMAGE = np.array([[1, 2, 3, 4], [4, 3, 2, 1], [0, 1, 2, 3], [3, 2, 1, 2]], dtype=float)
-WORKED_KERNEL = np.array([[1, 0, 2], [0, 2, 0], [1, 1, -1]], dtype=float)
-#: Second pooling example: 2x2 max pooling, stride 2 -> [[6, 8], [3, 4]].
-POOL_EXAMPLE = np.array([[1, 1, 2, 4], [5, 6, 7, 8], [3, 2, 1, 0], [1, 2, 3, 4]], dtype=float)
+# Worked examples: the lecture's numbers live in cnnlab.examples (the checks use them too).
 
 
 def digit_image(index=0):

@@ -154,8 +154,8 @@ def conv2d_single(image, kernel):
 """, "modified its input array in place", "書き換えて"),
     wrong("conv2d_single", "calls the cnnlab reference instead of computing", """
 def conv2d_single(image, kernel):
-    from cnnlab import checks
-    return checks._single(image, kernel)
+    from cnnlab.checks import reference
+    return reference.single(image, kernel)
 """, "calls cnnlab", "cnnlab の関数"),
     wrong("conv2d_single", "an endless while loop", """
 def conv2d_single(image, kernel):
@@ -414,6 +414,12 @@ def output_size(in_size, kernel_size, stride=1, pad=0):
         raise ValueError("does not fit")
     return (in_size + 2 * pad - kernel_size) / stride + 1
 """, "use // instead of /", "// を使う"),
+    wrong("output_size", "round() of a true division", """
+def output_size(in_size, kernel_size, stride=1, pad=0):
+    if stride < 1 or kernel_size > in_size + 2 * pad:
+        raise ValueError("does not fit")
+    return round((in_size + 2 * pad - kernel_size) / stride) + 1
+""", "round()", "四捨五入"),
     wrong("output_size", "rounds up", """
 import math
 
@@ -527,6 +533,35 @@ def _loops(pad_line="xp = np.pad(x, ((0, 0), (0, 0), (pad, pad), (pad, pad)))",
 
 
 CONV_FORWARD = [
+    wrong("conv_forward", "output size by round(): passes every divisible size", """
+def conv_forward(x, w, b, stride=1, pad=0):
+    N, C, H, W = x.shape
+    F, _, KH, KW = w.shape
+    xp = np.pad(x, ((0, 0), (0, 0), (pad, pad), (pad, pad)))
+    OH = round((H + 2 * pad - KH) / stride) + 1
+    OW = round((W + 2 * pad - KW) / stride) + 1
+    out = np.zeros((N, F, OH, OW))
+    for i in range(OH):
+        for j in range(OW):
+            window = xp[:, :, i * stride:i * stride + KH, j * stride:j * stride + KW]
+            out[:, :, i, j] = np.tensordot(window, w, axes=([1, 2, 3], [1, 2, 3])) + b
+    return out
+""", "run past the edge", "はみ出して"),
+    wrong("conv_forward", "output size rounded up, windows cut short by the padding of zeros", """
+def conv_forward(x, w, b, stride=1, pad=0):
+    N, C, H, W = x.shape
+    F, _, KH, KW = w.shape
+    OH = -(-(H + 2 * pad - KH) // stride) + 1
+    OW = -(-(W + 2 * pad - KW) // stride) + 1
+    xp = np.zeros((N, C, (OH - 1) * stride + KH, (OW - 1) * stride + KW))
+    xp[:, :, pad:pad + H, pad:pad + W] = x
+    out = np.zeros((N, F, OH, OW))
+    for i in range(OH):
+        for j in range(OW):
+            window = xp[:, :, i * stride:i * stride + KH, j * stride:j * stride + KW]
+            out[:, :, i, j] = np.tensordot(window, w, axes=([1, 2, 3], [1, 2, 3])) + b
+    return out
+""", "did you round the output size up", "切り上げるか四捨五入"),
     right("conv_forward", "four loops with np.pad", _loops()),
     right("conv_forward", "manual padding, loops over positions, tensordot over (C, KH, KW)", """
 def conv_forward(x, w, b, stride=1, pad=0):
@@ -568,7 +603,7 @@ def conv_forward(x, w, b, stride=1, pad=0):
                                                    window="window = xp[n, :, i:i + KH, j:j + KW]"),
           "stride is ignored", "ストライドが無視"),
     wrong("conv_forward", "stride applied to the output size, not to the window", _loops(
-        window="window = xp[n, :, i:i + KH, j:j + KW]"), "not the window's step", "窓の位置にも"),
+        window="window = xp[n, :, i:i + KH, j:j + KW]"), "not the window's step", "ウィンドウの位置にも"),
     wrong("conv_forward", "padding ignored", _loops(pad_line="xp = x", oh="(H - KH) // stride + 1", ow="(W - KW) // stride + 1"),
           "padding is ignored", "パディングが無視"),
     wrong("conv_forward", "pads batch and channel axes too", _loops(pad_line="xp = np.pad(x, pad)"),
@@ -855,6 +890,11 @@ def im2col(x, kh, kw, stride=1, pad=0):
         im2col_source="", im2col_args="pad=pad").replace("// stride + 1", "+ 1"), "stride is ignored", "ストライドが無視"),
     wrong("conv_forward_im2col", "pad not passed to im2col", _conv_im2col(im2col_args="stride=stride"),
           "pass stride and pad to im2col", "stride と pad を渡し"),
+    wrong("conv_forward_im2col", "filters laid out (kh, kw, c) against im2col's (c, kh, kw) columns",
+          _conv_im2col(product="out = col @ w.transpose(0, 2, 3, 1).reshape(F, -1).T + b"),
+          "laid out in the order (kh, kw, c)", "(kh, kw, c) の順に並べて"),
+    wrong("conv_forward_im2col", "w.T.reshape(-1, F): every axis reversed", _conv_im2col(product="out = col @ w.T.reshape(-1, F) + b"),
+          "w.T reverses all four axes", "w.T は軸を逆順"),
     wrong("conv_forward_im2col", "flipped kernel", _conv_im2col(product="out = col @ w[:, :, ::-1, ::-1].reshape(F, -1).T + b"),
           "kernel is flipped", "反転"),
     wrong("conv_forward_im2col", "own im2col with (kh, kw, c) columns against w.reshape(F, -1)", _conv_im2col(_IM2COL_KH_KW_C),
@@ -959,7 +999,7 @@ def max_pool_forward(x, size=2, stride=2):
     wrong("max_pool_forward", "window steps by size, not stride", _pool_loops(
         oh="(H - size) // size + 1", ow="(W - size) // size + 1",
         window="x[n, c, i * size:i * size + size, j * size:j * size + size]"),
-        "step by the window size", "窓の大きさ"),
+        "step by the window size", "ウィンドウの大きさ"),
     wrong("max_pool_forward", "modifies the input in place", """
 def max_pool_forward(x, size=2, stride=2):
     N, C, H, W = x.shape
@@ -1139,6 +1179,19 @@ def softmax(z):
 ]
 
 CROSS_ENTROPY = [
+    wrong("cross_entropy", "probs[:, labels]: an N x N table of columns", """
+def cross_entropy(probs, labels):
+    if labels.ndim == 2:
+        labels = labels.argmax(axis=1)
+    return -np.mean(np.log(probs[:, labels]))
+""", "probs[:, labels] picks whole columns", "probs[:, labels] は列を選び"),
+    wrong("cross_entropy", "float() of a (1,) array (NumPy 2 refuses it)", """
+def cross_entropy(probs, labels):
+    if labels.ndim == 1:
+        labels = np.eye(probs.shape[1])[labels]
+    loss = np.mean(-np.sum(labels * np.log(probs), axis=1, keepdims=True), axis=0)
+    return float(loss)
+""", ".item()", ".item()"),
     right("cross_entropy", "arange indexing, one-hot turned into ids", """
 def cross_entropy(probs, labels):
     if labels.ndim == 2:
@@ -1279,10 +1332,10 @@ def relu_backward(dout, x):
 def relu_backward(dout, x):
     return (x > 0).astype(float)
 """, "without multiplying by dout", "dout を掛けてください"),
-    wrong("relu_backward", "x >= 0 lets the gradient through at 0", """
+    right("relu_backward", "x >= 0 lets the gradient through at 0 (a valid subgradient)", """
 def relu_backward(dout, x):
     return dout * (x >= 0)
-""", "where x = 0", "x = 0 のところ"),
+"""),
     wrong("relu_backward", "modifies dout in place", """
 def relu_backward(dout, x):
     dout[x <= 0] = 0
@@ -1561,7 +1614,7 @@ def max_pool_backward(dout, x, size=2, stride=2):
 """),
     wrong("max_pool_backward", "gradient to every cell of the window", _max_pool_backward_loops(
         find="pass", update="dx[n, c, i * stride:i * stride + size, j * stride:j * stride + size] += dout[n, c, i, j]"),
-        "every cell of the window", "窓のすべてのマス"),
+        "every cell of the window", "ウィンドウのすべてのマス"),
     wrong("max_pool_backward", "overlapping windows overwrite (= instead of +=)", _max_pool_backward_loops(
         update="dx[n, c, i * stride + u, j * stride + v] = dout[n, c, i, j]"),
         "overwrite the gradient", "上書き"),
@@ -1812,7 +1865,21 @@ def numerical_gradient(f, x, h=1e-5):
         it.iternext()
     return grad
 """, "x is an int array", "整数の配列"),
-    wrong("numerical_gradient", "x restored by arithmetic (+h, -2h, +h)", """
+    right("numerical_gradient", "x restored by arithmetic (+h, -2h, +h): equal within rounding", """
+def numerical_gradient(f, x, h=1e-5):
+    if not np.issubdtype(x.dtype, np.floating):
+        x = x.astype(float)
+    grad = np.zeros(x.shape)
+    for idx in np.ndindex(x.shape):
+        x[idx] += h
+        plus = f(x)
+        x[idx] -= 2 * h
+        minus = f(x)
+        x[idx] += h
+        grad[idx] = (plus - minus) / (2 * h)
+    return grad
+"""),
+    wrong("numerical_gradient", "x restored by arithmetic, but an int x is rounded and moved", """
 def numerical_gradient(f, x, h=1e-5):
     grad = np.zeros(x.shape)
     for idx in np.ndindex(x.shape):
@@ -1823,7 +1890,7 @@ def numerical_gradient(f, x, h=1e-5):
         x[idx] += h
         grad[idx] = (plus - minus) / (2 * h)
     return grad
-""", "does not always give the same float back", "丸め"),
+""", "x is an int array", "整数の配列"),
     wrong("numerical_gradient", "/ 2 * h without parentheses", """
 def numerical_gradient(f, x, h=1e-5):
     x = x.astype(float)
