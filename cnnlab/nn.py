@@ -251,7 +251,13 @@ class MaxPool2D:
         self.size = _check_int(size, "size", 1)
         self.stride = _check_int(stride, "stride", 1)
         self.params, self.grads = {}, {}
-        self._x_shape = self._argmax = None
+        self._x = self._out = None
+
+    def _offsets(self, a, OH, OW):
+        """The ``size*size`` views ``(N, C, OH, OW)`` of ``a``: view ``(i, j)`` holds the element at
+        row ``i``, column ``j`` of every window (row by row, as argmax would number them)."""
+        s, st = self.size, self.stride
+        return [a[:, :, i:i + st * OH:st, j:j + st * OW:st] for i in range(s) for j in range(s)]
 
     def forward(self, x):
         """``x (N, C, H, W)`` -> ``(N, C, OH, OW)``."""
@@ -259,26 +265,29 @@ class MaxPool2D:
         N, C, H, W = x.shape
         s, st = self.size, self.stride
         OH, OW = _output_size(H, s, st, 0, "H"), _output_size(W, s, st, 0, "W")
-        windows = sliding_window_view(x, (s, s), axis=(2, 3))[:, :, ::st, ::st]
-        windows = windows.reshape(N, C, OH, OW, s * s)      # (N, C, OH, OW, size*size)
-        self._x_shape = x.shape
-        self._argmax = windows.argmax(axis=-1)              # where the max sits in its window
-        return windows.max(axis=-1)
+        # A loop over the size*size positions inside a window, not over windows: each step is
+        # one elementwise maximum of whole (N, C, OH, OW) views, and no window is ever copied.
+        views = self._offsets(x, OH, OW)
+        out = views[0].copy()
+        for view in views[1:]:
+            np.maximum(out, view, out=out)
+        self._x, self._out = x, out
+        return out
 
     def backward(self, dout):
         """``dout (N, C, OH, OW)`` -> ``dx (N, C, H, W)``."""
-        if self._argmax is None:
+        if self._out is None:
             raise RuntimeError(tr(ja="backward の前に forward を呼んでください",
                                   en="call forward before backward"))
-        _check_array(dout, 4, "dout", str(self._argmax.shape))
-        _check_shape(dout, self._argmax.shape, "dout")
-        s, st = self.size, self.stride
+        _check_array(dout, 4, "dout", str(self._out.shape))
+        _check_shape(dout, self._out.shape, "dout")
         OH, OW = dout.shape[2:]
-        dx = np.zeros(self._x_shape, dtype=np.result_type(dout.dtype, np.float32))
-        for i in range(s):           # a loop over window offsets, as in col2im
-            for j in range(s):
-                hit = self._argmax == i * s + j
-                dx[:, :, i:i + st * OH:st, j:j + st * OW:st] += np.where(hit, dout, 0)
+        dx = np.zeros(self._x.shape, dtype=np.result_type(dout.dtype, np.float32))
+        free = np.ones(dout.shape, dtype=bool)      # windows whose maximum is not found yet
+        for x_view, dx_view in zip(self._offsets(self._x, OH, OW), self._offsets(dx, OH, OW)):
+            hit = (x_view == self._out) & free       # the first maximum of each window only
+            free &= ~hit
+            dx_view += dout * hit                    # overlapping windows (stride < size) add up
         return dx
 
 
