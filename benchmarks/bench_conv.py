@@ -1,11 +1,15 @@
 """Convolution forward + backward: naive Python loops vs cnnlab.nn (im2col) vs PyTorch (CPU).
 
-Prints a table; no asserts. Run:  python benchmarks/bench_conv.py
+Prints a table; no asserts. Run:  python benchmarks/bench_conv.py [--threads N]
+``--threads 0`` (default) keeps the libraries' own thread counts and times wall-clock seconds;
+``--threads 1`` limits NumPy's BLAS and PyTorch to one thread and times CPU seconds of this
+process, which other programs on a busy machine disturb far less.
 Shapes (issue 3): x (64, 16, 28, 28), w (32, 16, 3, 3), stride 1, pad 1, float32.
 Targets: cnnlab >= 50x faster than loops; within 3x of PyTorch; conv GFLOP/s >= 40% of the
 machine's float32 matrix-product GFLOP/s (measured in the same run as the practical ceiling).
 """
 
+import argparse
 import os
 import time
 
@@ -19,7 +23,7 @@ OH, OW = H + 2 * PAD - K + 1, W + 2 * PAD - K + 1
 FLOPS = 3 * 2 * N * F * OH * OW * C * K * K
 
 
-def time_rounds(fns, rounds=9, min_time=0.15, pause=0.3):
+def time_rounds(fns, rounds=9, min_time=0.15, pause=0.3, clock=time.perf_counter):
     """Seconds per call of each function in ``fns`` (name -> callable), one list per name.
 
     The functions take turns, round after round, so that every ratio below compares timings
@@ -34,11 +38,11 @@ def time_rounds(fns, rounds=9, min_time=0.15, pause=0.3):
     for _ in range(rounds):
         for name, fn in fns.items():
             time.sleep(pause)
-            calls, start = 0, time.perf_counter()
-            while time.perf_counter() - start < min_time:
+            calls, start = 0, clock()
+            while clock() - start < min_time:
                 fn()
                 calls += 1
-            times[name].append((time.perf_counter() - start) / calls)
+            times[name].append((clock() - start) / calls)
     return {name: np.array(t) for name, t in times.items()}
 
 
@@ -63,6 +67,16 @@ def loops_forward_backward(x, w, b, dout):
 
 
 def main():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--threads", type=int, default=0,
+                        help="0: the libraries' default threads, wall-clock time (default); "
+                             "1: one thread, CPU time; N > 1: N threads, wall-clock time")
+    args = parser.parse_args()
+    clock = time.process_time if args.threads == 1 else time.perf_counter
+    if args.threads:
+        from threadpoolctl import threadpool_limits   # installed with scikit-learn
+        threadpool_limits(args.threads)
+
     rng = np.random.default_rng(0)
     x = rng.standard_normal((N, C, H, W), dtype=np.float32)
     dout = rng.standard_normal((N, F, OH, OW), dtype=np.float32)
@@ -70,14 +84,16 @@ def main():
     w, b = layer.params["W"], layer.params["b"]
 
     print(f"conv forward+backward  x {x.shape}  w {w.shape}  pad {PAD}  float32  "
-          f"({FLOPS / 1e9:.2f} GFLOP per call)  cores: {os.cpu_count()}")
+          f"({FLOPS / 1e9:.2f} GFLOP per call)  cores: {os.cpu_count()}  threads: "
+          f"{args.threads or 'library default'}  clock: "
+          f"{'CPU time' if clock is time.process_time else 'wall'}")
 
     # Naive loops: time a slice of the batch and scale linearly (the loops do the same work
     # for every image), because the whole batch would take minutes.
     n_slice = 2
-    start = time.perf_counter()
+    start = clock()
     out_s, dx_s, _, _ = loops_forward_backward(x[:n_slice], w, b, dout[:n_slice])
-    t_loops = (time.perf_counter() - start) * N / n_slice
+    t_loops = (clock() - start) * N / n_slice
     loops_name = f"naive loops (timed on {n_slice} of {N} images, scaled x{N // n_slice})"
 
     def cnnlab_step():
@@ -97,7 +113,7 @@ def main():
     dout_t = np.ascontiguousarray(dout.transpose(1, 0, 2, 3)).reshape(F, -1)
 
     def gemms_only():
-        return w_mat @ col.T, dout_t @ col, w_mat.T @ dout_t
+        return col @ w_mat.T, (col.T @ dout_t.T).T, w_mat.T @ dout_t   # as Conv2D computes them
     fns = {"cnnlab": cnnlab_step, "gemms": gemms_only, "matmul": lambda: a @ b2}
     flops = {"cnnlab": FLOPS, "gemms": FLOPS, "matmul": 2 * M**3}
     names = {"cnnlab": "cnnlab.nn Conv2D (im2col + matmul)",
@@ -111,6 +127,8 @@ def main():
               "pinned CPU build torch==2.13.0 (never an unpinned torch: that pulls a multi-GB "
               "CUDA build).")
     else:
+        if args.threads:
+            torch.set_num_threads(args.threads)
         xt = torch.from_numpy(x).requires_grad_(True)
         wt = torch.from_numpy(w.copy()).requires_grad_(True)
         bt = torch.from_numpy(b.copy()).requires_grad_(True)
@@ -125,7 +143,7 @@ def main():
         agree = agree and np.allclose(xt.grad.numpy(), dx, atol=1e-3) \
             and np.allclose(wt.grad.numpy(), layer.grads["W"], rtol=1e-3, atol=1e-2)
 
-    times = time_rounds(fns)
+    times = time_rounds(fns, clock=clock)
     print(f"\n{'method':<58} {'best ms':>8} {'median ms':>10} {'GFLOP/s':>8}")
     print(f"{loops_name:<58} {t_loops * 1e3:>8.0f} {'':>10} {FLOPS / t_loops / 1e9:>8.2f}")
     for key in ("cnnlab", "gemms", "torch", "matmul"):

@@ -13,6 +13,8 @@ Optimisers update ``params`` in place from ``grads``. Example::
     loss = net.loss(x_batch, y_batch)    # forward pass + mean cross-entropy
     net.backward()                       # gradients of that loss
     opt.step(net.params(), net.grads())  # one update
+
+``cifar10_cnn()`` builds the CIFAR-10 network of the lecture's Keras example from these layers.
 """
 
 import numpy as np
@@ -23,7 +25,7 @@ from .language import tr
 __all__ = [
     "im2col", "col2im",
     "Conv2D", "ReLU", "MaxPool2D", "Flatten", "Affine", "SoftmaxCrossEntropy",
-    "SGD", "Momentum", "Adam", "Sequential",
+    "SGD", "Momentum", "Adam", "Sequential", "cifar10_cnn",
 ]
 
 
@@ -184,11 +186,14 @@ class Conv2D:
         OH = _output_size(H, self.kh, self.stride, self.pad, "H")
         OW = _output_size(Wd, self.kw, self.stride, self.pad, "W")
         col = im2col(x.astype(W.dtype, copy=False), self.kh, self.kw, self.stride, self.pad)
-        # (F, CKK) @ (CKK, N*OH*OW): the channel-major result needs no transposing copy.
-        out = W.reshape(F, -1) @ col.T
-        out += b[:, None]
+        # (N*OH*OW, CKK) @ (CKK, F): rows (n, oh, ow), one column per filter. This orientation,
+        # long side first, is the faster one in OpenBLAS (the other gives the same numbers).
+        out = col @ W.reshape(F, -1).T
+        out += b
         self._x_shape, self._col = x.shape, col
-        return out.reshape(F, N, OH, OW).transpose(1, 0, 2, 3)
+        # The result is laid out channels-last in memory, (N, OH, OW, F); the transpose is a view
+        # that shows it as (N, F, OH, OW) without copying (the next layer reads either layout).
+        return out.reshape(N, OH, OW, F).transpose(0, 3, 1, 2)
 
     def backward(self, dout):
         """``dout (N, F, OH, OW)`` -> ``dx (N, C, H, W)``; stores ``dW``, ``db`` in ``grads``."""
@@ -204,7 +209,10 @@ class Conv2D:
         _check_shape(dout, (N, F, OH, OW), "dout")
         dout_t = dout.transpose(1, 0, 2, 3).reshape(F, N * OH * OW)   # rows: filters
         self.grads["b"] = dout_t.sum(axis=1).astype(W.dtype, copy=False)
-        self.grads["W"] = (dout_t @ self._col).reshape(W.shape).astype(W.dtype, copy=False)
+        # dW = dout_t @ col, computed as (col.T @ dout_t.T).T: the same numbers, but this
+        # orientation of the long (N*OH*OW) product runs about twice as fast in OpenBLAS.
+        dW = (self._col.T @ dout_t.T).T
+        self.grads["W"] = dW.reshape(W.shape).astype(W.dtype, copy=False)
         # dcol = dout_col @ W, computed transposed so col2im reads it without a copy.
         dcol = (W.reshape(F, -1).T @ dout_t).T
         return col2im(dcol, self._x_shape, self.kh, self.kw, self.stride, self.pad)
@@ -245,7 +253,13 @@ class MaxPool2D:
         self.size = _check_int(size, "size", 1)
         self.stride = _check_int(stride, "stride", 1)
         self.params, self.grads = {}, {}
-        self._x_shape = self._argmax = None
+        self._x = self._out = None
+
+    def _offsets(self, a, OH, OW):
+        """The ``size*size`` views ``(N, C, OH, OW)`` of ``a``: view ``(i, j)`` holds the element at
+        row ``i``, column ``j`` of every window (row by row, as argmax would number them)."""
+        s, st = self.size, self.stride
+        return [a[:, :, i:i + st * OH:st, j:j + st * OW:st] for i in range(s) for j in range(s)]
 
     def forward(self, x):
         """``x (N, C, H, W)`` -> ``(N, C, OH, OW)``."""
@@ -253,26 +267,29 @@ class MaxPool2D:
         N, C, H, W = x.shape
         s, st = self.size, self.stride
         OH, OW = _output_size(H, s, st, 0, "H"), _output_size(W, s, st, 0, "W")
-        windows = sliding_window_view(x, (s, s), axis=(2, 3))[:, :, ::st, ::st]
-        windows = windows.reshape(N, C, OH, OW, s * s)      # (N, C, OH, OW, size*size)
-        self._x_shape = x.shape
-        self._argmax = windows.argmax(axis=-1)              # where the max sits in its window
-        return windows.max(axis=-1)
+        # A loop over the size*size positions inside a window, not over windows: each step is
+        # one elementwise maximum of whole (N, C, OH, OW) views, and no window is ever copied.
+        views = self._offsets(x, OH, OW)
+        out = views[0].copy()
+        for view in views[1:]:
+            np.maximum(out, view, out=out)
+        self._x, self._out = x, out
+        return out
 
     def backward(self, dout):
         """``dout (N, C, OH, OW)`` -> ``dx (N, C, H, W)``."""
-        if self._argmax is None:
+        if self._out is None:
             raise RuntimeError(tr(ja="backward の前に forward を呼んでください",
                                   en="call forward before backward"))
-        _check_array(dout, 4, "dout", str(self._argmax.shape))
-        _check_shape(dout, self._argmax.shape, "dout")
-        s, st = self.size, self.stride
+        _check_array(dout, 4, "dout", str(self._out.shape))
+        _check_shape(dout, self._out.shape, "dout")
         OH, OW = dout.shape[2:]
-        dx = np.zeros(self._x_shape, dtype=np.result_type(dout.dtype, np.float32))
-        for i in range(s):           # a loop over window offsets, as in col2im
-            for j in range(s):
-                hit = self._argmax == i * s + j
-                dx[:, :, i:i + st * OH:st, j:j + st * OW:st] += np.where(hit, dout, 0)
+        dx = np.zeros(self._x.shape, dtype=np.result_type(dout.dtype, np.float32))
+        free = np.ones(dout.shape, dtype=bool)      # windows whose maximum is not found yet
+        for x_view, dx_view in zip(self._offsets(self._x, OH, OW), self._offsets(dx, OH, OW)):
+            hit = (x_view == self._out) & free       # the first maximum of each window only
+            free &= ~hit
+            dx_view += dout * hit                    # overlapping windows (stride < size) add up
         return dx
 
 
@@ -557,3 +574,38 @@ class Sequential:
                                en="x must be a NumPy array of shape (N, ...)"))
         return np.concatenate([self.forward(x[i:i + batch_size]).argmax(axis=1)
                                for i in range(0, len(x), batch_size)])
+
+
+# ----------------------------------------------------------------------------------------------
+# The lecture's CIFAR-10 network
+
+def cifar10_cnn(rng=None, dtype=np.float32):
+    """The CIFAR-10 network of the lecture's Keras code, built from the layers above.
+
+    ``rng``: None, an int seed or a ``np.random.Generator`` (one generator initialises every
+    layer, so a seed gives the same network every time). Input ``(N, 3, 32, 32)``, output logits
+    ``(N, 10)``; the softmax lives in the loss (``Sequential.loss``), as in the assignments.
+
+    Keras layer                                  cnnlab layers                   output shape
+    Conv2D(32, (3, 3), padding='same', relu)  ->  Conv2D(3, 32, 3, pad=1), ReLU   (N, 32, 32, 32)
+    MaxPooling2D(pool_size=(2, 2), strides=2) ->  MaxPool2D(2, 2)                 (N, 32, 16, 16)
+    Conv2D(64, (3, 3), relu)   (valid, pad 0) ->  Conv2D(32, 64, 3), ReLU        (N, 64, 14, 14)
+    MaxPooling2D(pool_size=(2, 2), strides=2) ->  MaxPool2D(2, 2)                 (N, 64, 7, 7)
+    Flatten()                                 ->  Flatten()                       (N, 3136)
+    Dense(128, relu)                          ->  Affine(3136, 128), ReLU         (N, 128)
+    Dense(10, softmax)                        ->  Affine(128, 10); softmax in the loss  (N, 10)
+
+    Parameters: 3*3*3*32 + 32 = 896; 3*3*32*64 + 64 = 18,496; 3136*128 + 128 = 401,536;
+    128*10 + 10 = 1,290; in all 422,218. "same" padding for a 3x3 kernel is ``pad=1``:
+    ``(32 + 2*1 - 3) // 1 + 1 = 32``. Keras starts from Glorot-uniform weights; these layers use
+    He initialisation (suited to ReLU). Train it with ``Adam()``, as the lecture does.
+    """
+    rng = _make_rng(rng)
+    return Sequential(
+        Conv2D(3, 32, 3, pad=1, rng=rng, dtype=dtype), ReLU(),
+        MaxPool2D(2, 2),
+        Conv2D(32, 64, 3, rng=rng, dtype=dtype), ReLU(),
+        MaxPool2D(2, 2),
+        Flatten(),
+        Affine(64 * 7 * 7, 128, rng=rng, dtype=dtype), ReLU(),
+        Affine(128, 10, rng=rng, dtype=dtype))
