@@ -55,6 +55,7 @@ SHIPPED_ON_PURPOSE = {
     "plus = f(x)": "cnnlab/",
     "return (in_size + 2 * pad - kernel_size) // stride + 1": "cnnlab/",
     "return np.maximum(x, 0)": "cnnlab/",
+    "return out.reshape(N, OH, OW, F).transpose(0, 3, 1, 2)": "cnnlab/",  # nn.Conv2D, channels-last product
     "x[i] = old + h": "cnnlab/",
     "x[i] = old - h": "cnnlab/",
     "for epoch in bar:": "course/",
