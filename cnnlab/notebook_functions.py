@@ -56,7 +56,7 @@ def load_functions(path, names):
         raise TypeError(tr(ja=f"names は関数名（文字列）のリストにしてください（{names!r} が渡されました）",
                            en=f"names must be a list of function names (str), got {names!r}"))
     cells = _code_cells(path)
-    defs, imports, unparsed = _top_level(cells)
+    defs, imports, unparsed = _top_level(cells, path)
     missing = [n for n in names if n not in defs]
     if missing:
         skipped = tr(ja=f"（Python として読めないセル {unparsed} は飛ばしました）",
@@ -107,7 +107,7 @@ def _code_cells(path):
     return found
 
 
-def _top_level(cells):
+def _top_level(cells, path):
     """({name: (def node, filename)}, [(import node, filename)], [unparsed cell indices]).
 
     IPython lines (``%timeit ...``, ``!pip ...``) are blanked first; a cell that still is not
@@ -123,7 +123,7 @@ def _top_level(cells):
         except SyntaxError:
             unparsed.append(index)
             continue
-        filename = f"<notebook cell {index}>"
+        filename = f"{path} (cell {index})"         # what a traceback shows: the notebook and the cell
         linecache.cache[filename] = (len(text), None, text.splitlines(keepends=True), filename)
         for node in tree.body:
             if isinstance(node, ast.FunctionDef):
@@ -168,9 +168,17 @@ def _refuse_code_at_definition(node, path):
 
 
 def _free_names(node):
-    """Names a function reads that it does not define itself: its globals (and builtins)."""
+    """Names a function reads that it does not define itself: its globals (and builtins).
+
+    Annotations are left out: they are never evaluated (see _LAZY_ANNOTATIONS).
+    """
+    annotations = [a.annotation for a in ast.walk(node) if isinstance(a, (ast.arg, ast.AnnAssign)) and a.annotation]
+    annotations += [f.returns for f in ast.walk(node) if isinstance(f, (ast.FunctionDef, ast.AsyncFunctionDef)) and f.returns]
+    in_annotations = {id(n) for a in annotations for n in ast.walk(a)}
     read, local = set(), set()
     for sub in ast.walk(node):
+        if id(sub) in in_annotations:
+            continue
         if isinstance(sub, ast.Name):
             (read if isinstance(sub.ctx, ast.Load) else local).add(sub.id)
         elif isinstance(sub, ast.arg):

@@ -102,11 +102,19 @@ def f(x, *rest, scale=2, **options):
     assert load_functions(notebook(tmp_path, source), ["f"])["f"]([1, 2], "r", flag=True) == 13
 
 
-def test_a_traceback_shows_the_students_line(tmp_path):
-    path = notebook(tmp_path, "def f(x):\n    y = x + 1\n    return y / 0")
+def test_annotations_are_not_evaluated_or_required(tmp_path):
+    path = notebook(tmp_path, "def f(x: NotDefinedAnywhere) -> AlsoMissing:\n    y: Unknown = x * 2\n    return y")
+    assert load_functions(path, ["f"])["f"](4) == 8
+
+
+def test_a_traceback_names_the_notebook_and_cell_and_shows_the_students_line(tmp_path):
+    first = notebook(tmp_path, "def f(x):\n    y = x + 1\n    return y / 0", name="first.ipynb")
+    f = load_functions(first, ["f"])["f"]
+    load_functions(notebook(tmp_path, "def f(x):\n    return x", name="second.ipynb"), ["f"])   # the same cell index
     with pytest.raises(ZeroDivisionError) as failure:
-        load_functions(path, ["f"])["f"](1)
-    assert traceback.extract_tb(failure.tb)[-1].line == "return y / 0"
+        f(1)
+    frame = traceback.extract_tb(failure.tb)[-1]
+    assert frame.filename == f"{first} (cell 1)" and frame.line == "return y / 0"
 
 
 def test_a_name_the_notebook_does_not_define_is_named_with_what_it_does_define(tmp_path):

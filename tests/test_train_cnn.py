@@ -5,7 +5,8 @@ corpus of tests/corpus_07.py (every submission trains a network, so the class is
 in-process tests drive cnnlab.checks.check_convnet / check_evaluate / check_train with the
 solution's own cells, small edits of them, and stand-in networks that need no training.
 
-Runtime on the 2-core machine: about 2.5 minutes, nearly all of it the autograde run.
+Runtime: nearly all of it the autograde run, ten notebooks that each train the network twice (the
+ungraded training cell and the graded run), about 40 s of CPU per notebook.
 """
 
 import ast
