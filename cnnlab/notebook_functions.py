@@ -77,10 +77,11 @@ def load_functions(path, names):
     for name in chosen:
         unknown = sorted(_free_names(defs[name][0]) - namespace.keys() - vars(builtins).keys())
         if unknown:
+            modules = ", ".join(sorted(SAFE_MODULES))
             raise ValueError(tr(
-                ja=f"{path} の {name} が、ローダーが持ってこない名前 {', '.join(unknown)} を使っています（ノートブックの変数か、numpy・math 以外の import）。この関数は貼り付けてください。",
+                ja=f"{path} の {name} が、ローダーが持ってこない名前 {', '.join(unknown)} を使っています（ノートブックの変数か、{modules} 以外の import）。この関数は貼り付けてください。",
                 en=f"{name} in {path} uses {', '.join(unknown)}, which the loader does not bring along "
-                   "(a variable of that notebook, or an import other than numpy or math): paste this function instead."))
+                   f"(a variable of that notebook, or an import of a module other than {modules}): paste this function instead."))
     return {name: namespace[name] for name in names}
 
 
