@@ -1,11 +1,14 @@
 """Realistic student submissions for 07_train_cnn, each autograded by tests/test_train_cnn.py.
 
-A submission replaces some answer cells of the release (the others keep the instructor's
+A submission replaces some cells of the release (the other answer cells keep the instructor's
 solution) and says which graded cells must lose their points and which words the feedback
 must then contain. Every submission trains a network when graded, so the list stays short.
 """
 
+import ast
 from dataclasses import dataclass, field
+
+from course import source_notebook
 
 
 @dataclass
@@ -163,6 +166,52 @@ TOO_FEW_EPOCHS_TRAIN = adam_train("epochs=2, batch_size=32, lr=5e-3",
                                   val="data.x_train, data.y_train")
 
 
+# ---------------------------------------------------------------------------------------------
+# The student's own functions (the "my-functions" cell): one pasted function changed.
+
+
+def pasted_with(name, new_source):
+    """The solution's "my-functions" cell with the function ``name`` replaced by ``new_source``."""
+    source = next(c.source for c in source_notebook("07_train_cnn").cells if c.get("id") == "my-functions")
+    node = next(n for n in ast.parse(source).body if isinstance(n, ast.FunctionDef) and n.name == name)
+    lines = source.splitlines()
+    return "\n".join(lines[:node.lineno - 1] + new_source.strip("\n").splitlines() + lines[node.end_lineno:])
+
+
+MAX_POOL_BACKWARD_NOT_PASTED = pasted_with("max_pool_backward", '''
+def max_pool_backward(dout, x, size=2, stride=2):
+    """Not pasted yet: the stub of the release."""
+    # YOUR CODE HERE / ここにコードを書く
+    raise NotImplementedError()
+''')
+
+POOL_GRADIENT_TO_EVERY_CELL = pasted_with("max_pool_backward", '''
+def max_pool_backward(dout, x, size=2, stride=2):
+    """Sends each window's gradient to all its cells, as if it were average pooling without the 1/4."""
+    N, C, OH, OW = dout.shape
+    dx = np.zeros_like(x)
+    for u in range(size):
+        for v in range(size):
+            dx[:, :, u:u + stride * OH:stride, v:v + stride * OW:stride] += dout
+    return dx
+''')
+
+CONV_BACKWARD_WITHOUT_DX = pasted_with("conv_backward", '''
+def conv_backward(dout, x, w, stride=1, pad=0):
+    """dw and db right, but dx never computed: the first convolution would learn nothing."""
+    F, C, KH, KW = w.shape
+    col = im2col(x, KH, KW, stride=stride, pad=pad)
+    dout_col = dout.transpose(0, 2, 3, 1).reshape(-1, F)
+    dw = (dout_col.T @ col).reshape(w.shape)
+    return np.zeros_like(x), dw, dout_col.sum(axis=0)
+''')
+
+FALLBACK_CELL = next(c.source for c in source_notebook("07_train_cnn").cells if c.get("id") == "fallback")
+LIBRARY_CONV = FALLBACK_CELL.replace('use_library()      # 例 / e.g. use_library("Conv2D", "MaxPool2D")',
+                                     'use_library("Conv2D")')
+assert LIBRARY_CONV != FALLBACK_CELL
+
+
 SUBMISSIONS = [
     Submission("sequential-other-net-momentum-loop-evaluate", {"convnet": SEQUENTIAL_NET, "train": MOMENTUM_TRAIN,
                                                       "evaluate": LOOP_EVALUATE}),
@@ -175,4 +224,12 @@ SUBMISSIONS = [
                lost={"test-train": "The loss is not decreasing"}),
     Submission("too-few-epochs-and-validation-on-training-data", {"train": TOO_FEW_EPOCHS_TRAIN},
                lost={"test-train": "evaluated on the training data"}),
+    Submission("max_pool_backward-not-pasted", {"my-functions": MAX_POOL_BACKWARD_NOT_PASTED},
+               lost={"test-convnet": "net.gradient(x, y) is not implemented yet",
+                     "test-train": "train(net, data, ...) is not implemented yet"}),
+    # Trains to about 99 % all the same: only the gradient check sees the wrong backward pass.
+    Submission("pooling-gradient-to-every-cell", {"my-functions": POOL_GRADIENT_TO_EVERY_CELL},
+               lost={"test-convnet": "do not match the numerical ones: 'W1', 'b1', 'W2', 'b2'"}),
+    Submission("wrong-conv_backward-swapped-for-the-library-conv2d", {"my-functions": CONV_BACKWARD_WITHOUT_DX,
+                                                                      "fallback": LIBRARY_CONV}),
 ]

@@ -5,7 +5,8 @@ corpus of tests/corpus_07.py (every submission trains a network, so the class is
 in-process tests drive cnnlab.checks.check_convnet / check_evaluate / check_train with the
 solution's own cells, small edits of them, and stand-in networks that need no training.
 
-Runtime on the 2-core machine: about 2.5 minutes, nearly all of it the autograde run.
+Runtime: nearly all of it the autograde run, ten notebooks that each train the network twice (the
+ungraded training cell and the graded run), about 40 s of CPU per notebook.
 """
 
 import ast
@@ -28,7 +29,12 @@ from course import (ROOT, answer, feedback_text, make_course, max_points, nbgrad
 
 NAME = "07_train_cnn"
 GRADED = ("test-convnet", "test-evaluate", "test-train")
-ANSWER_CELLS = ("convnet", "evaluate", "train")
+ANSWER_CELLS = ("my-functions", "convnet", "evaluate", "train")
+#: The functions of 01-06 the student pastes into "my-functions", by the assignment that grades them.
+PASTED = {"01_convolution": ["relu"], "03_im2col": ["im2col", "conv_forward_im2col"], "04_pooling": ["max_pool_forward"],
+          "05_softmax_cross_entropy": ["softmax", "cross_entropy"],
+          "06_backprop": ["relu_backward", "affine_forward", "affine_backward", "softmax_cross_entropy_backward",
+                          "max_pool_backward", "conv_backward"]}
 
 
 # ---------------------------------------------------------------------------------------------
@@ -104,15 +110,34 @@ def test_the_release_keeps_the_graded_api_as_stubs():
     assert signature == {"__init__": ["self", "rng", "dtype"], "forward": ["self", "x"], "loss": ["self", "x", "y"],
                          "gradient": ["self", "x", "y"], "evaluate": ["net", "x", "y", "batch_size"],
                          "train": ["net", "data", "epochs", "batch_size", "lr", "rng", "progress"]}
-    for f in [*methods.values(), defs["evaluate"], defs["train"]]:
+    layers = {name: {f.name: f for f in defs[name].body if isinstance(f, ast.FunctionDef)}
+              for name in ("Conv2D", "ReLU", "MaxPool2D", "Flatten", "Affine")}
+    layer_methods = [m[name] for m in layers.values() for name in ("forward", "backward")]
+    pasted = [defs[name] for names in PASTED.values() for name in names]
+    for f in [*methods.values(), defs["evaluate"], defs["train"], *layer_methods, *pasted]:
         assert isinstance(f.body[-1], ast.Raise) and "NotImplementedError" in ast.unparse(f.body[-1])
+
+
+def test_the_pasted_stubs_keep_the_signatures_of_the_assignments_that_graded_them():
+    release = {node.name: node for node in ast.parse(_source(release_notebook_committed(), "my-functions")).body}
+    assert sorted(release) == sorted(name for names in PASTED.values() for name in names)
+    for assignment, names in PASTED.items():
+        graded = {node.name: node for c in source_notebook(assignment).cells if c.cell_type == "code"
+                  for node in ast.parse(c.source).body if isinstance(node, ast.FunctionDef)}
+        for name in names:
+            assert ast.unparse(release[name].args) == ast.unparse(graded[name].args), name
+
+
+def release_notebook_committed():
+    import nbformat
+    return nbformat.read(str(ROOT / "assignments" / NAME / f"{NAME}.ipynb"), as_version=4)
 
 
 def solution_namespace():
     """The solution notebook's code cells up to train, run here (the plots and training left out)."""
     nb = source_notebook(NAME)
     ns = {}
-    for cell_id in ("setup", "convnet", "evaluate", "shift-helper", "train"):
+    for cell_id in ("setup", "my-functions", "convnet", "evaluate", "shift-helper", "train"):
         source = _source(nb, cell_id)
         if cell_id == "shift-helper":
             source = source.split("\nshifted =")[0]     # the helper, without its picture
