@@ -58,6 +58,8 @@ SHIPPED_ON_PURPOSE = {
     "return out.reshape(N, OH, OW, F).transpose(0, 3, 1, 2)": "cnnlab/",  # nn.Conv2D, channels-last product
     "x[i] = old + h": "cnnlab/",
     "x[i] = old - h": "cnnlab/",
+    "if labels.ndim == 2:": "cnnlab/",  # one-hot or class ids, in nn and the checks' maths
+    "return x.reshape(len(x), -1)": "cnnlab/",  # flatten, in nn and the 07 checks
     "for epoch in bar:": "course/",
     "nn.MaxPool2D(2, 2), nn.Flatten(),": "course/",
 }
