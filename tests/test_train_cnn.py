@@ -221,6 +221,26 @@ def test_a_summed_loss_is_named(sol):
         check_convnet(broken(sol, loss=loss))
 
 
+def epsilon_loss(eps):
+    """net.loss as the 05 answers write it: -log(p + eps) of the right class, batch mean."""
+    def loss(self, x, y):
+        z = np.asarray(self.forward(x), dtype=np.float64)
+        p = np.exp(z - z.max(axis=1, keepdims=True))
+        p /= p.sum(axis=1, keepdims=True)
+        return float(-np.mean(np.log(p[np.arange(len(y)), y] + eps)))
+    return loss
+
+
+@pytest.mark.parametrize("seed", [None, 2, 2671])
+def test_a_small_epsilon_inside_the_log_is_accepted_in_the_visible_and_the_hidden_cases(sol, seed):
+    check_convnet(broken(sol, loss=epsilon_loss(1e-7)), seed=seed)
+
+
+def test_a_large_epsilon_inside_the_log_is_still_wrong(sol):
+    with pytest.raises(CheckFailed, match="does not match the cross-entropy"):
+        check_convnet(broken(sol, loss=epsilon_loss(1e-2)), seed=2671)
+
+
 def test_params_that_are_copies_or_not_float64_are_refused(sol):
     def copied_init(self, rng=0, dtype=np.float32):
         sol["ConvNet"].__init__(self, rng, dtype)

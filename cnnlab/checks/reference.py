@@ -91,6 +91,14 @@ def scores_cross_entropy(scores, labels):
     return float(-log_probs[np.arange(len(labels)), labels].mean())
 
 
+def true_class_probabilities(scores, labels):
+    """scores (N, K), labels int (N,) -> softmax(scores)[n, labels[n]], (N,) float64."""
+    scores = np.asarray(scores, dtype=np.float64)
+    shifted = scores - scores.max(axis=1, keepdims=True)
+    log_probs = shifted - np.log(np.exp(shifted).sum(axis=1, keepdims=True))
+    return np.exp(log_probs[np.arange(len(labels)), labels])
+
+
 def softmax_ce_backward(z, labels):
     """z (N, K), labels -> d mean-cross-entropy / dz = (softmax(z) − t) / N."""
     z = np.asarray(z, dtype=np.float64)
