@@ -562,7 +562,7 @@ def test_labels_follow_the_language():
     assert w.position.description == "位置" and w.stride.description == "ストライド"
     assert "積和" in w.view.value
     assert "パディング" in W.padding_stride_explorer(4, 7).view.value
-    assert W.pooling_viewer().mode.options[0][0] == "最大値"
+    assert W.pooling_viewer().mode.options[0][0] == "MAXプーリング"
     with pytest.raises(ValueError, match="stride は 1 以上"):
         W.filter_sliding(stride=0)
     cnnlab.set_language("en")
