@@ -65,7 +65,7 @@ class PoolingViewer(Displayable):
                                                    (tr(ja="平均プーリング", en="average pooling"), "avg")],
                                           value=mode, description=tr(ja="方式", en="pooling"))
         self.size = widgets.IntSlider(value=size, min=1, max=max(4, size),
-                                      description=tr(ja="ウィンドウの大きさ", en="window"))
+                                      description=tr(ja="ウィンドウ", en="window"))
         self.stride = widgets.IntSlider(value=stride, min=1, max=max(4, stride),
                                         description=tr(ja="ストライド", en="stride"))
         self.shift = widgets.Checkbox(value=bool(shift),
