@@ -73,7 +73,7 @@ def _output_size(size, k, stride, pad, axis):
     """``(size + 2*pad - k) // stride + 1``, or a ValueError when the window does not fit."""
     if k > size + 2 * pad:
         raise ValueError(tr(
-            ja=f"{axis}: 窓の大きさ {k} がパディング後の入力 {size} + 2*{pad} より大きいです",
+            ja=f"{axis}: ウィンドウの大きさ {k} がパディング後の入力 {size} + 2*{pad} より大きいです",
             en=f"{axis}: window {k} is larger than the padded input {size} + 2*{pad}"))
     return (size + 2 * pad - k) // stride + 1
 
@@ -180,7 +180,7 @@ class Conv2D:
         F, C = W.shape[:2]
         _check_array(x, 4, "x", f"(N, {C}, H, W)")
         if x.shape[1] != C:
-            raise ValueError(tr(ja=f"x のチャンネル数は {C} のはずですが {x.shape[1]} でした",
+            raise ValueError(tr(ja=f"x のチャネル数は {C} のはずですが {x.shape[1]} でした",
                                 en=f"x must have {C} channels, got shape {x.shape}"))
         N, _, H, Wd = x.shape
         OH = _output_size(H, self.kh, self.stride, self.pad, "H")

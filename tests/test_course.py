@@ -8,8 +8,8 @@
 - Conventions (course/README.md, COURSE_NOTEBOOKS): explicit stable cell ids, committed without
   outputs or execution counts, the title cell names the lecture number, the Colab set-up cells are
   copied verbatim from course/01, and every markdown cell holds Japanese and English.
-- Terminology: one Japanese term per idea in every cell (markdown and code comments): the
-  variants in FORBIDDEN_TERMS fail; each lecture holds its own keywords (LECTURE_KEYWORDS).
+- Keywords: each lecture holds its own keywords (LECTURE_KEYWORDS). The forbidden term variants
+  are checked in every student-facing text, course/ included, by tests/test_terminology.py.
 - Exercises: lectures 01..08 end with two or three "predict, then run" exercises, each a question,
   a code cell that prints and asserts the answer, and the explanation in a collapsed <details>.
 
@@ -41,18 +41,6 @@ JAPANESE = re.compile(r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff]")   # kana and
 ENGLISH_PHRASE = re.compile(r"[A-Za-z]{2,}[,;:]?\s+[A-Za-z]+[,;:]?\s+[A-Za-z]+")   # three words in a row
 NOT_PROSE = re.compile(r"\$\$.*?\$\$|\$[^$\n]*\$|`[^`\n]*`|<[^>\n]*>|\[[^\]\n]*\]\([^)\n]*\)", re.S)
 
-# One Japanese term per idea (the lecture texts' words): a variant found anywhere in a notebook fails.
-FORBIDDEN_TERMS = {
-    r"クロス[・･\s]*エントロピー": "交差エントロピー誤差",
-    r"交差エントロピー(?!誤差)": "交差エントロピー誤差",
-    r"窓": "ウィンドウ",
-    r"ウインドウ|ウィンドー": "ウィンドウ",
-    r"チャンネル": "チャネル",
-    r"特徴地図|地図|特徴量マップ|フィーチャー?マップ": "特徴マップ",
-    r"最大値?プーリング|マックス[・\s]*プーリング|(?:max|Max)\s*プーリング|MAX\s+プーリング": "MAXプーリング",
-    r"平均値プーリング|アベレージ[・\s]*プーリング|(?:average|Average)\s*プーリング": "平均プーリング",
-    r"等価性|等価表現|普遍性": "平行移動同変性 (equivariance) / 平行移動不変性 (invariance)",
-}
 # The lectures' own keywords, each in the notebook that teaches it.
 LECTURE_KEYWORDS = {
     "01_convolution": ["平行移動同変性", "equivariance", "局所結合", "locally connected", "タイル型畳み込み",
@@ -125,29 +113,6 @@ def test_markdown_is_japanese_and_english(path):
         if not ENGLISH_PHRASE.search(prose):
             problems.append(f"{cell.id}: no English")
     assert not problems, "; ".join(problems)
-
-
-def forbidden_terms(text):
-    """[(variant found, term to use)] for every forbidden variant in ``text``."""
-    return [(m.group(0), use) for pattern, use in FORBIDDEN_TERMS.items() for m in re.finditer(pattern, text)]
-
-
-def test_forbidden_terms_are_caught():
-    # The patterns find the variants and leave the course's own terms alone.
-    assert forbidden_terms("ソフトマックスとクロスエントロピー、3 チャンネル、左上の窓、縦エッジの地図、最大プーリング") == [
-        ("クロスエントロピー", "交差エントロピー誤差"), ("窓", "ウィンドウ"), ("チャンネル", "チャネル"),
-        ("地図", "特徴マップ"), ("最大プーリング", "MAXプーリング")]
-    assert [found for found, _ in forbidden_terms("max プーリング、交差エントロピー、平行移動に対する等価性")] == [
-        "交差エントロピー", "max プーリング", "等価性"]
-    assert forbidden_terms("交差エントロピー誤差、ウィンドウ、チャネル、特徴マップ、MAXプーリング、平均プーリング、"
-                           "平行移動不変性、平行移動同変性、ソフトマックス、max pooling") == []
-
-
-@by_name
-def test_terminology_is_unified(path):
-    problems = [f"{cell.id}: '{found}' -> use '{use}'"
-                for cell in read(path).cells for found, use in forbidden_terms(cell.source)]
-    assert not problems, "terms differ from the course's: " + "; ".join(problems)
 
 
 @pytest.mark.parametrize("name", sorted(LECTURE_KEYWORDS))

@@ -481,6 +481,15 @@ def test_softmax_bars_and_cross_entropy():
     assert s.probs[2] == pytest.approx(e[2] / sum(e))
 
 
+def test_softmax_default_is_the_lecture_example():
+    # Lecture: softmax(2.0, 1.0, 0.1) = (0.659, 0.242, 0.099); answer 0 -> -log 0.659 = 0.417.
+    cnnlab.set_language("ja")
+    s = W.softmax_explorer()
+    np.testing.assert_allclose(s.probs, [0.659, 0.242, 0.099], atol=5e-4)
+    assert s.cross_entropy == pytest.approx(0.417, abs=5e-4)
+    assert "交差エントロピー誤差: CE = −log p[0] = −log 0.659 = 0.417" in s.view.value
+
+
 def test_softmax_is_stable_for_huge_logits():
     s = W.softmax_explorer([1000.0, 0.0, -1000.0], label=2)
     assert np.all(np.isfinite(s.probs)) and s.probs.sum() == pytest.approx(1)
@@ -554,6 +563,26 @@ def test_feature_maps_reports_a_failing_layer_and_rejects_bad_input():
 
 
 # ---------------------------------------------------------------------------------------------
+# the package: one module per widget, the old names kept
+
+def test_every_name_is_there_and_each_widget_has_its_own_module():
+    import importlib
+
+    from cnnlab.widgets import (POOL_EXAMPLE, WORKED_IMAGE, WORKED_KERNEL, digit_image,  # noqa: F401
+                                feature_maps, filter_sliding, multichannel_example,
+                                padding_stride_explorer, pooling_viewer, softmax_explorer)
+
+    for builder in (filter_sliding, padding_stride_explorer, pooling_viewer, softmax_explorer, feature_maps):
+        assert callable(builder) and not isinstance(builder, type(importlib))   # a function, not a module
+    modules = {"filter_sliding": "sliding", "padding_stride_explorer": "padding_stride",
+               "pooling_viewer": "pooling", "softmax_explorer": "softmax", "feature_maps": "feature_viewer"}
+    for builder, module in modules.items():
+        assert getattr(W, builder).__module__ == f"cnnlab.widgets.{module}"
+    assert W.WORKED_IMAGE is cnnlab.examples.WORKED_IMAGE and W.POOL_EXAMPLE is cnnlab.examples.POOL_EXAMPLE
+    assert W._fmt(-1.5) == "\u22121.5" and W._fmt(12.0) == "12"
+
+
+# ---------------------------------------------------------------------------------------------
 # language
 
 def test_labels_follow_the_language():
@@ -562,7 +591,7 @@ def test_labels_follow_the_language():
     assert w.position.description == "位置" and w.stride.description == "ストライド"
     assert "積和" in w.view.value
     assert "パディング" in W.padding_stride_explorer(4, 7).view.value
-    assert W.pooling_viewer().mode.options[0][0] == "最大値"
+    assert W.pooling_viewer().mode.options[0][0] == "MAXプーリング"
     with pytest.raises(ValueError, match="stride は 1 以上"):
         W.filter_sliding(stride=0)
     cnnlab.set_language("en")

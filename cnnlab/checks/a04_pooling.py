@@ -107,7 +107,7 @@ def max_pool_mistakes(case):
     size, stride = case.kwargs.get("size", 2), case.kwargs.get("stride", 2)
     expected, mistakes = pool_mistakes(case, np.max)
     return [
-        Mistake("mean_instead_of_max", "最大値ではなく平均を取っています（平均プーリング）。最大プーリングはウィンドウの中の一番大きい値です: window.max()。",
+        Mistake("mean_instead_of_max", "最大値ではなく平均を取っています（平均プーリング）。MAXプーリングはウィンドウの中の一番大きい値です: window.max()。",
                 "You took the mean (average pooling): max pooling keeps the largest value of each window, window.max().",
                 lambda c: ref.pool(x, size, stride, np.mean)),
         Mistake("max_starts_at_zero", "最大値を 0 から始めています: ウィンドウの値がすべて負だと 0 が残ります。最大値はウィンドウの値から始めてください（window.max() や -np.inf から）。",
@@ -121,7 +121,7 @@ def avg_pool_mistakes(case):
     size, stride = case.kwargs.get("size", 2), case.kwargs.get("stride", 2)
     expected, mistakes = pool_mistakes(case, np.mean)
     return [
-        Mistake("max_instead_of_mean", "平均ではなく最大値を取っています（最大プーリング）。平均プーリングはウィンドウの中の平均です: window.mean()。",
+        Mistake("max_instead_of_mean", "平均ではなく最大値を取っています（MAXプーリング）。平均プーリングはウィンドウの中の平均です: window.mean()。",
                 "You took the maximum (max pooling): average pooling keeps the mean of each window, window.mean().",
                 lambda c: ref.pool(x, size, stride, np.max)),
         Mistake("sum_not_mean", f"平均ではなく合計になっています。ウィンドウの要素の数 size·size = {size * size} で割ってください。",

@@ -326,10 +326,10 @@ def max_pool_backward_mistakes(case):
     expected = ref.max_pool_backward(dout, x, size, stride)
     ties = not np.allclose(ref.max_pool_backward(dout, x, size, stride, route="all"), expected)
     return [
-        Mistake("every_cell", "ウィンドウのすべてのマスに勾配を送っています。最大プーリングでは、順伝播で最大だったマスだけが勾配を受け取ります（ほかは 0）。",
+        Mistake("every_cell", "ウィンドウのすべてのマスに勾配を送っています。MAXプーリングでは、順伝播で最大だったマスだけが勾配を受け取ります（ほかは 0）。",
                 "You sent the gradient to every cell of the window: in max pooling only the cell that was the maximum in the forward pass receives it (the others get 0).",
                 lambda c: ref.max_pool_backward(dout, x, size, stride, route="every")),
-        Mistake("spread_as_mean", f"勾配をウィンドウの大きさ {size * size} で割って全部のマスに配っています（平均プーリングの逆伝播）。最大プーリングでは最大値のマスにそのまま送ります。",
+        Mistake("spread_as_mean", f"勾配をウィンドウの大きさ {size * size} で割って全部のマスに配っています（平均プーリングの逆伝播）。MAXプーリングでは最大値のマスにそのまま送ります。",
                 f"You spread the gradient over the window divided by its size {size * size}: that is average pooling's backward. Max pooling sends it, unchanged, to the maximum's cell.",
                 lambda c: ref.max_pool_backward(dout, x, size, stride, route="mean")),
         Mistake("overlap_overwritten", "ウィンドウが重なるとき、勾配を上書きしています。同じマスが複数のウィンドウの最大値なら、勾配を足し合わせます（dx[...] += ...）。",

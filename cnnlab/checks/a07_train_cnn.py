@@ -230,7 +230,7 @@ class ConvNetCheck:
                 raise Failure(tr(ja=f"勾配チェック（バッチ N = {len(x)}）: ", en=f"gradient check (batch N = {len(x)}): ")
                               + _gradient_message(bad, len(x)), keys.pop() if len(keys) == 1 else None)
         return tr(
-            ja=f"✓ ConvNet: forward は (N, 10)、loss は交差エントロピーの平均、{len(params)} 個のパラメータの勾配が数値微分と一致しました（相対誤差 最大 {worst:.1g}）。",
+            ja=f"✓ ConvNet: forward は (N, 10)、loss は交差エントロピー誤差の平均、{len(params)} 個のパラメータの勾配が数値微分と一致しました（相対誤差 最大 {worst:.1g}）。",
             en=f"✓ ConvNet: forward gives (N, 10), loss is the mean cross-entropy, and the gradients of all {len(params)} parameters match centred differences (relative error at most {worst:.1g}).")
 
     @staticmethod
@@ -258,7 +258,7 @@ class ConvNetCheck:
             hint = tr(ja="損失は softmax(スコア) の正解クラスの確率の −log の、バッチ平均です。",
                       en="The loss is the batch mean of −log of the softmax probability of the right class.")
         raise Failure(tr(
-            ja=f"net.loss(x, y) が forward のスコアの交差エントロピーと合いません: 期待 {want:.6g}、あなたの値 {got:.6g}（N = {n}）。{hint}",
+            ja=f"net.loss(x, y) が forward のスコアの交差エントロピー誤差と合いません: 期待 {want:.6g}、あなたの値 {got:.6g}（N = {n}）。{hint}",
             en=f"net.loss(x, y) does not match the cross-entropy of forward's scores: expected {want:.6g}, got {got:.6g} (N = {n}). {hint}"))
 
     @staticmethod

@@ -122,7 +122,7 @@ HINTS = {
          "Visit every index with np.ndindex(x.shape). Save x[i] before moving it, and put it back after the two evaluations. Work on a float copy of an int x."),
     ],
     "convnet": [
-        ("forward はスコア (N, 10)、loss はその softmax の交差エントロピーの平均、gradient は params と同じキー・同じ形の勾配の dict です。",
+        ("forward はスコア (N, 10)、loss はその softmax の交差エントロピー誤差の平均、gradient は params と同じキー・同じ形の勾配の dict です。",
          "forward gives scores (N, 10), loss the mean cross-entropy of their softmax, gradient a dict of gradients with the keys and shapes of params."),
         ("gradient: 損失の層の逆伝播 (softmax − one-hot) / N から始め、層を逆の順に backward します。params には層が使う配列そのものを入れます。",
          "gradient: start from the loss layer's backward, (softmax − one-hot) / N, and call backward on the layers in reverse order. params holds the very arrays the layers use."),
