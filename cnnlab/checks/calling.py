@@ -36,7 +36,8 @@ class Outcome:
     status: "returned", "raised", "timeout", "not_implemented", "calls_cnnlab",
     "modified_input" or "reads_test_split"; value: :func:`plain` of what it returned; error:
     {"type", "mro", "message", "kind", "line", "code"} when it raised; detail: the cnnlab function
-    it called; seen: what the run step observed besides (plain); limit and seconds: the time.
+    it called; seen: what the run step observed besides (plain); limit and seconds: the wall
+    time; cpu_seconds: the process's CPU time, which other work on the machine does not inflate.
     """
 
     step: str
@@ -47,6 +48,7 @@ class Outcome:
     seen: dict = field(default_factory=dict)
     limit: float = 0.0
     seconds: float = 0.0
+    cpu_seconds: float = 0.0
 
     @property
     def kind(self):
@@ -118,7 +120,7 @@ def call(step, fn, args=(), kwargs=None, *, limit, refuse_cnnlab=True, guard_inp
 
     outcome = Outcome(step, "returned", limit=limit)
     result = None
-    start = time.perf_counter()
+    start, cpu_start = time.perf_counter(), time.process_time()
     try:
         with warnings.catch_warnings(), np.errstate(all="ignore"), contextlib.redirect_stderr(io.StringIO()):
             warnings.simplefilter("ignore")
@@ -138,6 +140,7 @@ def call(step, fn, args=(), kwargs=None, *, limit, refuse_cnnlab=True, guard_inp
     except Exception as error:  # the student's bug, reported, never the checker's crash
         outcome.status, outcome.error = "raised", describe_error(error)
     outcome.seconds = time.perf_counter() - start
+    outcome.cpu_seconds = time.process_time() - cpu_start
     if outcome.status != "returned":
         return outcome, None
     outcome.value = plain(result)

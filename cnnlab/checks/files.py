@@ -15,7 +15,7 @@ import numpy as np
 from .calling import Outcome, Results
 
 _NUMERIC = "biufc"
-_FIELDS = {"step", "status", "value", "error", "detail", "seen", "limit", "seconds"}
+_FIELDS = {"step", "status", "value", "error", "detail", "seen", "limit", "seconds", "cpu_seconds"}
 _STATUSES = {"returned", "raised", "timeout", "not_implemented", "calls_cnnlab", "modified_input", "reads_test_split"}
 
 
