@@ -341,7 +341,7 @@ class LearningRatesCheck(_Check):
                 return
             if raised.status in ("returned", "raised"):
                 raise Failure(tr(ja="mode が \"scratch\"、\"feature_extraction\"、\"fine_tuning\" のどれでもないときは raise ValueError(...) にしてください（\"fine-tune\" のような書き間違いを黙って通さないために）。",
-                                 en="When mode is none of \"scratch\", \"feature_extraction\", \"fine_tuning\", raise ValueError(...): a typo such as \"fine-tune\" must not pass silently."))
+                                 en="When mode is none of \"scratch\", \"feature_extraction\", \"fine_tuning\", raise ValueError(...): a typo such as \"fine-tune\" must not pass silently."), "unknown_mode_accepted")
             _judge_call(self.name, raised, case)
 
 
@@ -365,6 +365,12 @@ def step_cases(seed):
             cases.append(Case("ランダムな重みと勾配", "random weights and gradients",
                               ({k: rng.normal(size=s) for k, s in shapes.items()}, {k: rng.normal(size=s) for k, s in shapes.items()}, rates)))
     return cases
+
+
+def expected_step(case):
+    """{name: params[name] − lrs[name]·grads[name]} for a case of sgd_step."""
+    params, grads, lrs = case.args
+    return {k: params[k] - lrs[k] * grads[k] for k in params}
 
 
 STEP_MISTAKES = {
@@ -408,7 +414,7 @@ class SgdStepCheck(_Check):
         outcome = outcomes[0]
         _judge_call(self.name, outcome, case)
         params, grads, lrs = case.args
-        want = {k: params[k] - lrs[k] * grads[k] for k in params}
+        want = expected_step(case)
         arrays, current = rebuild(outcome.seen["arrays"]), rebuild(outcome.seen["dict"])
         if outcome.seen["other_changed"]:
             raise _named(step_mistake("changed_grads"), case)
