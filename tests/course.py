@@ -10,7 +10,7 @@ from pathlib import Path
 import nbformat
 
 ROOT = Path(__file__).resolve().parents[1]
-ASSIGNMENTS = ["01_convolution", "02_padding_stride", "03_im2col", "04_pooling", "05_softmax_cross_entropy", "06_backprop", "07_train_cnn"]
+ASSIGNMENTS = ["01_convolution", "02_padding_stride", "03_im2col", "04_pooling", "05_softmax_cross_entropy", "06_backprop", "07_train_cnn", "08_transfer_learning"]
 _ANSI = re.compile(r"\x1b\[[0-9;]*m")
 
 

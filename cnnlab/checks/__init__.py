@@ -18,7 +18,7 @@ A check is data plus two steps, which may run in two processes:
 Layout: ``core`` (cases, mistakes, the public function), ``calling`` (the one way to call student
 code, plain data), ``convert`` (plain data to numbers), ``judging`` (comparison, diagnosis,
 messages), ``function_check`` (a check of one function on a case ladder), ``files``,
-``reference``, and one module per assignment (``a01_convolution`` ... ``a07_train_cnn``; 06 and 07 in two).
+``reference``, and one module per assignment (``a01_convolution`` ... ``a08_transfer_learning``; 06 and 07 in two).
 
 A student function that calls into cnnlab to get its answer fails the check (01-06): the course
 asks for the computation, not a call.
@@ -29,7 +29,7 @@ import types
 
 from ..language import tr
 from . import (a01_convolution, a02_padding_stride, a03_im2col, a04_pooling, a05_softmax_cross_entropy, a06_backprop,
-               a06_numerical_gradient, a07_train_cnn, a07_training, calling, convert, core, files, function_check, hints, judging, reference)
+               a06_numerical_gradient, a07_train_cnn, a07_training, a08_transfer_learning, calling, convert, core, files, function_check, hints, judging, reference)
 from .calling import Results, TestSplitHidden
 from .core import CheckFailed, Failure, judge_quietly, public, require_seed, time_limit, train_time_limit
 from .files import load_results, save_results
@@ -37,7 +37,7 @@ from .files import load_results, save_results
 CheckFailed.__module__ = __name__   # tracebacks say cnnlab.checks.CheckFailed, where students import it
 
 CHECKS = {check.name: check for module in (a01_convolution, a02_padding_stride, a03_im2col, a04_pooling,
-                                           a05_softmax_cross_entropy, a06_backprop, a06_numerical_gradient, a07_train_cnn, a07_training)
+                                           a05_softmax_cross_entropy, a06_backprop, a06_numerical_gradient, a07_train_cnn, a07_training, a08_transfer_learning)
           for check in module.CHECKS}
 
 check_conv2d_single = public(CHECKS["conv2d_single"])
@@ -62,6 +62,10 @@ check_numerical_gradient = public(CHECKS["numerical_gradient"])
 check_convnet = public(CHECKS["convnet"])
 check_evaluate = public(CHECKS["evaluate"])
 check_train = public(CHECKS["train"])
+check_holdout_split = public(CHECKS["holdout_split"])
+check_learning_rates = public(CHECKS["learning_rates"])
+check_sgd_step = public(CHECKS["sgd_step"])
+check_pick_model = public(CHECKS["pick_model"])
 
 
 def run(name, *student_objects, seed=None):
@@ -105,7 +109,7 @@ def _sealed_message():
 
 # Every module of the package, not only this one: the engine is as much the check as its cases.
 for _module in (a01_convolution, a02_padding_stride, a03_im2col, a04_pooling, a05_softmax_cross_entropy, a06_backprop,
-                a06_numerical_gradient, a07_train_cnn, a07_training, calling, convert, core, files, function_check, hints, judging,
-                reference,
+                a06_numerical_gradient, a07_train_cnn, a07_training, a08_transfer_learning, calling, convert, core, files, function_check,
+                hints, judging, reference,
                 sys.modules[__name__]):
     _module.__class__ = _Sealed

@@ -139,6 +139,30 @@ HINTS = {
         ("更新は params -= lr·grad（または nn のオプティマイザ）。検証用データの正解率の曲線でエポック数と学習率を決め、テスト用データは使いません。",
          "The update is params -= lr·grad (or an nn optimiser). Choose epochs and learning rate by the validation accuracy curve; never use the test split."),
     ],
+    "holdout_split": [
+        ("講義の 8:2: 同じ並べ替えで x と y をシャッフルし、前の n_train = floor(N·(1 − val_fraction)) 個を訓練、残りを検証用に。例: N = 10 → 訓練 8、検証 2。N = 7 → 7·0.8 = 5.6 → 訓練 5。",
+         "The lecture's 8:2: shuffle x and y with one and the same order, the first n_train = floor(N·(1 − val_fraction)) for training, the rest for validation. N = 10 -> 8 and 2; N = 7 -> 7·0.8 = 5.6 -> 5 training."),
+        ("np.random.default_rng(rng) の permutation(N) が並べ替えた番号を 1 つ作ります。それで x と y の両方に添字を付けると、組が崩れず、呼び出し側の配列も変わりません。",
+         "np.random.default_rng(rng).permutation(N) gives one shuffled index; indexing both x and y with it keeps the pairs and leaves the caller's arrays as they were."),
+    ],
+    "learning_rates": [
+        ("scratch: すべて lr。feature_extraction: feature_names は 0（凍結）、残り（新しい分類器）は lr。fine_tuning: feature_names は lr·fine_tune_factor、残りは lr。例: lr = 0.1、factor 0.1 → 特徴 0.01、分類器 0.1。",
+         "scratch: every rate lr. feature_extraction: feature_names 0 (frozen), the rest (the new classifier) lr. fine_tuning: feature_names lr·fine_tune_factor, the rest lr. lr = 0.1, factor 0.1 -> features 0.01, classifier 0.1."),
+        ("param_names を 1 つずつ回り、名前が feature_names に入っているかで学習率を決めて dict に入れます。mode が 3 つのどれでもなければ raise ValueError(...)。",
+         "Go through param_names one by one, choose the rate by whether the name is in feature_names, and put it in a dict. For any other mode, raise ValueError(...)."),
+    ],
+    "sgd_step": [
+        ("各パラメータ k について params[k] ← params[k] − lrs[k]·grads[k]。例: p = 1.0、g = 2.0、lr = 0.1 → 0.8; lr = 0 なら 1.0 のまま。",
+         "For every parameter k: params[k] ← params[k] − lrs[k]·grads[k]. p = 1.0, g = 2.0, lr = 0.1 -> 0.8; with lr = 0 it stays 1.0."),
+        ("ネットワークの層は params の配列そのものを使っています: 新しい配列を dict に入れるのではなく、-= でその場で書き換えます。何も返さなくてかまいません。",
+         "The network's layers compute with the very arrays of params: change them in place with -=, do not put new arrays in the dict. Nothing needs to be returned."),
+    ],
+    "pick_model": [
+        ("results[name][\"val_acc\"] が最大のモデルの名前を返します。test_acc はモデルを選んだ後に 1 回だけ見る数です。",
+         "Return the name whose results[name][\"val_acc\"] is the largest. test_acc is looked at once, after the choice."),
+        ("max には key= で比べる値を渡せます: dict のキー（名前）を回り、そのモデルの val_acc で比べます。",
+         "max takes key=, the value to compare by: go over the dict's keys (the names) and compare by each model's val_acc."),
+    ],
 }
 
 _shown = {}   # name -> how many steps were shown
