@@ -18,8 +18,6 @@ MAXプーリング / 平均プーリング        最大(値)プーリング, ma
 平行移動同変性 / 平行移動不変性       等価性, 等価表現, 普遍性
 ====================================  ===============================================
 
-Temporary exclusion (TEMPORARILY_EXCLUDED): assignment 08 is being written on another branch;
-its notebooks (source and release) join the scan when that branch is merged.
 """
 
 import ast
@@ -44,12 +42,6 @@ FORBIDDEN_TERMS = {
     r"等価性|等価表現|普遍性": "平行移動同変性 (equivariance) / 平行移動不変性 (invariance)",
 }
 
-# Assignment folders (by number) left out of the scan for now, with the reason.
-TEMPORARILY_EXCLUDED = {
-    "08": "assignment 08 is being written on another branch; scan it once that is merged",
-}
-
-
 def forbidden_terms(text):
     """[(variant found, term to use)] for every forbidden variant in ``text``."""
     return [(m.group(0), use) for pattern, use in FORBIDDEN_TERMS.items() for m in re.finditer(pattern, text)]
@@ -61,16 +53,10 @@ def string_literals(source):
             if isinstance(node, ast.Constant) and isinstance(node.value, str)]
 
 
-def is_excluded(path):
-    """True for a notebook under solutions/ or assignments/ whose folder number is excluded."""
-    relative = path.relative_to(ROOT)
-    return relative.parts[0] in ("solutions", "assignments") and relative.parts[1][:2] in TEMPORARILY_EXCLUDED
-
-
 def student_notebooks():
     found = sorted(ROOT.glob("course/*.ipynb")) + sorted(ROOT.glob("solutions/*/*.ipynb")) \
         + sorted(ROOT.glob("assignments/*/*.ipynb"))
-    return [path for path in found if not is_excluded(path)]
+    return found
 
 
 NOTEBOOKS = student_notebooks()
