@@ -13,9 +13,10 @@ grades without one (grading/judge/*/*.json then say "sandboxed": false).
 """
 
 from nbconvert.preprocessors import ClearMetadataPreprocessor
-from nbgrader.preprocessors import AssignLatePenalties, CheckCellMetadata, IgnorePattern, LimitOutput, SaveAutoGrades
+from nbgrader.preprocessors import (AssignLatePenalties, CheckCellMetadata, ClearOutput, DeduplicateIds, IgnorePattern,
+                                   LimitOutput, OverwriteCells, OverwriteKernelspec, SaveAutoGrades)
 
-from cnnlab.grading.nbgrader_preprocessors import JudgeOutside, SandboxedExecute
+from cnnlab.grading.nbgrader_preprocessors import JudgeOutside, RestoreTestCells, SandboxedExecute
 
 c = get_config()  # noqa: F821 (provided by traitlets when nbgrader loads this file)
 
@@ -31,5 +32,8 @@ c.ClearSolutions.text_stub = "YOUR ANSWER HERE / ここに答えを書く"
 c.Execute.timeout = 120
 c.JudgeOutside.cell_timeout = 120
 
+# Deleted test cells are put back from the release before the gradebook's are checked.
+c.Autograde.sanitize_preprocessors = [ClearOutput, DeduplicateIds, OverwriteKernelspec, RestoreTestCells, OverwriteCells,
+                                      CheckCellMetadata]
 c.Autograde.autograde_preprocessors = [SandboxedExecute, IgnorePattern, ClearMetadataPreprocessor, JudgeOutside,
                                        LimitOutput, SaveAutoGrades, AssignLatePenalties, CheckCellMetadata]
