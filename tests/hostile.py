@@ -6,6 +6,14 @@ shape) by the kernel fakers, so a fooled kernel says pass where the judge says f
 ``conv2d_multi`` and ``relu`` keep the solution, so each attacker earns exactly 0 + 3 + 1.
 """
 
+import hashlib
+import socket
+import sqlite3
+import threading
+from pathlib import Path
+
+MARKER = "cnnlab-linger-marker-7d2e"
+
 WRONG_SINGLE = """
 def conv2d_single(image, kernel):
     H, W = image.shape
@@ -117,3 +125,48 @@ def fill_disk():
             f.write("x" * (1 << 20))
 attempt("fill-disk", fill_disk)
 '''
+
+
+class Listener:
+    """A loopback server counting the connections it gets (there must be none)."""
+
+    def __init__(self):
+        self.sock = socket.socket()
+        self.sock.bind(("127.0.0.1", 0))
+        self.sock.listen()
+        self.port = self.sock.getsockname()[1]
+        self.connections = 0
+        threading.Thread(target=self.serve, daemon=True).start()
+
+    def serve(self):
+        while True:
+            try:
+                conn, _ = self.sock.accept()
+            except OSError:
+                return
+            self.connections += 1
+            conn.close()
+
+
+def tree_digest(folder):
+    digest = {}
+    for path in sorted(Path(folder).rglob("*")):
+        if path.is_file() and "__pycache__" not in path.parts:
+            digest[str(path.relative_to(folder))] = hashlib.sha256(path.read_bytes()).hexdigest()
+    return digest
+
+
+def stored_test_cells(course):
+    with sqlite3.connect(Path(course) / "gradebook.db") as con:
+        return sorted(con.execute("SELECT name, source, checksum FROM source_cell").fetchall())
+
+
+def lingering():
+    found = []
+    for cmdline in Path("/proc").glob("[0-9]*/cmdline"):
+        try:
+            if MARKER.encode() in cmdline.read_bytes():
+                found.append(cmdline.parent.name)
+        except OSError:
+            pass
+    return found

@@ -18,12 +18,17 @@ import pytest
 import corpus
 import hostile
 from course import ROOT, answer, make_course, release_notebook, scores, source_notebook
+from hostile import Listener, lingering, stored_test_cells, tree_digest
 
 NAME = "01_convolution"
+SECRET_ENV = "cnnlab-secret-env-c0de"
+SECRET_HOME = "cnnlab-secret-home-beef"
 
 
-def grade(course, *args):
-    env = {**os.environ, "CNNLAB_TIME_LIMIT": "3", "PYTHONPATH": str(ROOT)}
+def grade(course, *args, home=None):
+    env = {**os.environ, "CNNLAB_TIME_LIMIT": "3", "PYTHONPATH": str(ROOT), "CNNLAB_SECRET": SECRET_ENV}
+    if home is not None:
+        env["HOME"] = str(home)
     return subprocess.run([sys.executable, "-m", "cnnlab.cli", "grade", NAME, *args], cwd=course, env=env,
                           capture_output=True, text=True, timeout=1800)
 
@@ -31,6 +36,11 @@ def grade(course, *args):
 @pytest.fixture(scope="module")
 def graded(tmp_path_factory):
     course = make_course(tmp_path_factory.mktemp("course"), [NAME])
+    home = tmp_path_factory.mktemp("home")
+    (home / "secret.txt").write_text(SECRET_HOME)
+    listener = Listener()
+    intruder = hostile.INTRUDER.format(course=str(course), package=str(ROOT / "cnnlab"), home=str(home),
+                                       port=listener.port, marker=hostile.MARKER)
     release, solution = release_notebook(course, NAME), source_notebook(NAME)
     good = {c.id: c.source for c in solution.cells if c.get("id") in ("conv2d_single", "conv2d_multi", "relu")}
     flipped = next(a for a in corpus.CONV2D_SINGLE if a.named == "kernel is flipped")
@@ -39,6 +49,7 @@ def graded(tmp_path_factory):
         "bob": answer(release, {**good, "conv2d_single": flipped.source}, language="en"),
         "carol": release,
         "mallory": answer(release, {**good, "conv2d_single": hostile.fake("module_dict")}, language="en"),
+        "intruder": answer(release, {"conv2d_single": intruder + "\n" + hostile.WRONG_SINGLE}, language="en"),
     }
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w") as z:
@@ -46,9 +57,12 @@ def graded(tmp_path_factory):
             z.writestr(f"{student}/{NAME}.ipynb", nbformat.writes(nb))
         z.writestr(f"broken/{NAME}.ipynb", '{"cells": [ not JSON')
     (course / "subs.zip").write_bytes(buffer.getvalue())
-    first = grade(course, "subs.zip", "--jobs", "2", "--timeout", "20")
+    before = {"release": tree_digest(course / "assignments"), "solutions": tree_digest(course / "solutions"),
+              "package": tree_digest(ROOT / "cnnlab"), "home": tree_digest(home),
+              "cells": stored_test_cells(course)}
+    first = grade(course, "subs.zip", "--jobs", "2", "--timeout", "20", home=home)
     rows = {r["student"]: r for r in csv.DictReader(open(course / "grading" / "grades.csv", encoding="utf-8"))}
-    return {"course": course, "first": first, "rows": rows}
+    return {"course": course, "first": first, "rows": rows, "before": before, "home": home, "listener": listener}
 
 
 def test_grades_csv_has_the_points_each_answer_earns(graded):
@@ -65,7 +79,7 @@ def test_grades_csv_has_the_points_each_answer_earns(graded):
 def test_parallel_grading_leaves_one_consistent_gradebook(graded):
     # Every student once, every grade cell once, the same points as the CSV.
     book = scores(graded["course"], NAME)
-    assert set(book) == {"alice", "bob", "carol", "mallory"}
+    assert set(book) == {"alice", "bob", "carol", "mallory", "intruder"}
     for student, cells in book.items():
         assert set(cells) == {"test-conv2d-single", "test-conv2d-multi", "test-relu"}
         assert sum(cells.values()) == float(graded["rows"][student]["total"])
@@ -89,3 +103,18 @@ def test_graded_students_are_skipped_unless_forced(graded):
     assert again.returncode == 0, again.stderr[-2000:]
     rows = {r["student"]: r for r in csv.DictReader(open(graded["course"] / "grading" / "grades.csv", encoding="utf-8"))}
     assert rows["alice"]["status"] == "skipped" and rows["alice"]["total"] == "7.0"
+
+
+def test_the_intruder_gets_nothing_and_changes_nothing(graded):
+    course, before = graded["course"], graded["before"]
+    assert graded["rows"]["intruder"]["total"] == "0.0"
+    assert tree_digest(course / "assignments") == before["release"]
+    assert tree_digest(course / "solutions") == before["solutions"]
+    assert tree_digest(ROOT / "cnnlab") == before["package"]
+    assert tree_digest(graded["home"]) == before["home"]
+    assert stored_test_cells(course) == before["cells"]
+    assert graded["listener"].connections == 0
+    assert lingering() == []
+    for path in course.rglob("*"):
+        if path.is_file() and path.suffix in (".ipynb", ".json", ".html", ".csv", ".db"):
+            assert SECRET_ENV.encode() not in path.read_bytes() and SECRET_HOME.encode() not in path.read_bytes(), path

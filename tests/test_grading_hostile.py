@@ -6,24 +6,19 @@ each attacker gets what its answers earn; nothing of the course, the package, th
 test cells, HOME or the environment is touched or shown; no process survives; the disk is capped.
 """
 
-import hashlib
 import json
-import os
-import socket
-import sqlite3
-import threading
 from pathlib import Path
 
 import pytest
 
 import corpus
 import hostile
+from hostile import MARKER, Listener, lingering, stored_test_cells, tree_digest
 from course import ROOT, answer, feedback_text, make_course, nbgrader, release_notebook, scores, source_notebook, submit
 
 NAME = "01_convolution"
 SECRET_ENV = "cnnlab-secret-env-5f1c"
 SECRET_HOME = "cnnlab-secret-home-93ab"
-MARKER = "cnnlab-linger-marker-7d2e"
 FULL = {"test-conv2d-single": 3.0, "test-conv2d-multi": 3.0, "test-relu": 1.0}
 EARNED = {"test-conv2d-single": 0.0, "test-conv2d-multi": 3.0, "test-relu": 1.0}
 
@@ -41,54 +36,9 @@ def honest_class(course):
     submit(course, "untouched", NAME, release)
 
 
-class Listener:
-    """A loopback server counting the connections it gets (there must be none)."""
-
-    def __init__(self):
-        self.sock = socket.socket()
-        self.sock.bind(("127.0.0.1", 0))
-        self.sock.listen()
-        self.port = self.sock.getsockname()[1]
-        self.connections = 0
-        threading.Thread(target=self.serve, daemon=True).start()
-
-    def serve(self):
-        while True:
-            try:
-                conn, _ = self.sock.accept()
-            except OSError:
-                return
-            self.connections += 1
-            conn.close()
-
-
-def tree_digest(folder):
-    digest = {}
-    for path in sorted(Path(folder).rglob("*")):
-        if path.is_file() and "__pycache__" not in path.parts:
-            digest[str(path.relative_to(folder))] = hashlib.sha256(path.read_bytes()).hexdigest()
-    return digest
-
-
-def stored_test_cells(course):
-    with sqlite3.connect(Path(course) / "gradebook.db") as con:
-        return sorted(con.execute("SELECT name, source, checksum FROM source_cell").fetchall())
-
-
 def autograde(course, home):
     env = {"CNNLAB_TIME_LIMIT": "3", "CNNLAB_SECRET": SECRET_ENV, "HOME": str(home)}
     return nbgrader(course, "autograde", NAME, "--Execute.timeout=20", "--JudgeOutside.cell_timeout=20", env=env, check=False)
-
-
-def lingering():
-    found = []
-    for cmdline in Path("/proc").glob("[0-9]*/cmdline"):
-        try:
-            if MARKER.encode() in cmdline.read_bytes():
-                found.append(cmdline.parent.name)
-        except OSError:
-            pass
-    return found
 
 
 @pytest.fixture(scope="module")
