@@ -118,3 +118,33 @@ def test_the_intruder_gets_nothing_and_changes_nothing(graded):
     for path in course.rglob("*"):
         if path.is_file() and path.suffix in (".ipynb", ".json", ".html", ".csv", ".db"):
             assert SECRET_ENV.encode() not in path.read_bytes() and SECRET_HOME.encode() not in path.read_bytes(), path
+
+
+def without_bwrap_env():
+    """PATH with this Python but without bubblewrap: no sandbox can be made."""
+    return os.path.dirname(sys.executable)
+
+
+def test_without_a_sandbox_grading_refuses_and_names_what_is_missing(tmp_path):
+    course = make_course(tmp_path / "course", [NAME])
+    env = {**os.environ, "PATH": without_bwrap_env(), "PYTHONPATH": str(ROOT)}
+    done = subprocess.run([sys.executable, "-m", "cnnlab.cli", "grade", NAME, "nothing.zip"], cwd=course, env=env,
+                          capture_output=True, text=True, timeout=600)
+    assert done.returncode == 3
+    assert "bubblewrap" in done.stderr and "--unsafe-no-sandbox" in done.stderr
+    assert not (course / "grading").exists()
+
+
+def test_the_unsafe_flag_grades_and_every_grade_says_unsandboxed(tmp_path):
+    course = make_course(tmp_path / "course", [NAME])
+    (course / "subs").mkdir()
+    (course / "subs" / "alice").mkdir()
+    nbformat.write(source_notebook(NAME), str(course / "subs" / "alice" / f"{NAME}.ipynb"))
+    env = {**os.environ, "PATH": without_bwrap_env(), "PYTHONPATH": str(ROOT), "CNNLAB_TIME_LIMIT": "3"}
+    done = subprocess.run([sys.executable, "-m", "cnnlab.cli", "grade", NAME, "subs", "--unsafe-no-sandbox", "--timeout", "20"],
+                          cwd=course, env=env, capture_output=True, text=True, timeout=1200)
+    assert done.returncode == 0, done.stderr[-2000:]
+    rows = list(csv.DictReader(open(course / "grading" / "grades.csv", encoding="utf-8")))
+    assert [(r["student"], r["total"]) for r in rows] == [("alice", "7.0")]
+    assert all("unsandboxed" in r["reason"] for r in rows)
+    assert "UNSANDBOXED" in done.stdout
