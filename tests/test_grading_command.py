@@ -126,7 +126,7 @@ def without_bwrap_env():
 
 
 def test_without_a_sandbox_grading_refuses_and_names_what_is_missing(tmp_path):
-    course = make_course(tmp_path / "course", [NAME])
+    course = make_course(tmp_path, [NAME])
     env = {**os.environ, "PATH": without_bwrap_env(), "PYTHONPATH": str(ROOT)}
     done = subprocess.run([sys.executable, "-m", "cnnlab.cli", "grade", NAME, "nothing.zip"], cwd=course, env=env,
                           capture_output=True, text=True, timeout=600)
@@ -136,7 +136,7 @@ def test_without_a_sandbox_grading_refuses_and_names_what_is_missing(tmp_path):
 
 
 def test_the_unsafe_flag_grades_and_every_grade_says_unsandboxed(tmp_path):
-    course = make_course(tmp_path / "course", [NAME])
+    course = make_course(tmp_path, [NAME])
     (course / "subs").mkdir()
     (course / "subs" / "alice").mkdir()
     nbformat.write(source_notebook(NAME), str(course / "subs" / "alice" / f"{NAME}.ipynb"))
