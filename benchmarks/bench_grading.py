@@ -58,6 +58,8 @@ def main():
     name, n = args.assignment, args.students
     with tempfile.TemporaryDirectory() as tmp:
         tmp = Path(tmp)
+        for folder in ("stock", "sandboxed", "zipsrc"):
+            (tmp / folder).mkdir()
         stock, _ = course_with_students(tmp / "stock", name, n)
         with open(stock / "nbgrader_config.py", "a") as f:
             f.write(STOCK)
