@@ -1,6 +1,7 @@
 """The ``cnnlab`` command line: the instructor's tools, one subcommand per module.
 
     cnnlab student-repo OUT --github OWNER/REPO   # the public repository students launch
+    cnnlab grade ASSIGNMENT SUBMISSIONS           # sandboxed grading, judged outside the notebook
 
 A subcommand is a module of this package with ``HELP`` (one line), ``add_arguments(parser)`` and
 ``run(args) -> int``, registered in ``SUBCOMMANDS``. Keep its heavy imports (nbgrader, ...) inside
@@ -15,6 +16,7 @@ import sys
 # command name -> module implementing it
 SUBCOMMANDS = {
     "student-repo": "cnnlab.student_repo",
+    "grade": "cnnlab.grading.grade_command",
 }
 
 

@@ -55,7 +55,7 @@ def grade_class(tmp_path_factory, name, extra_students=()):
             submit(course, f"ja{k:02d}", name, answer(release, filled, language="ja"))
     for student, make in extra_students:
         make(course, student, release, solution)
-    nbgrader(course, "autograde", name, "--Execute.timeout=20", env={"CNNLAB_TIME_LIMIT": TIME_LIMIT},
+    nbgrader(course, "autograde", name, "--Execute.timeout=20", "--JudgeOutside.cell_timeout=20", env={"CNNLAB_TIME_LIMIT": TIME_LIMIT},
              check=not extra_students)
     return Graded(course, name)
 
@@ -203,8 +203,8 @@ def test_edited_test_cells_are_restored_before_grading(graded01):
     assert sum(graded01.scores["tampered"].values()) == 4.0  # the 100 points were not believed
 
 
-def test_a_deleted_test_cell_scores_zero(graded01):
-    assert graded01.scores["deleted"]["test-relu"] == 0.0
+def test_a_deleted_test_cell_is_put_back_and_graded(graded01):
+    assert graded01.scores["deleted"]["test-relu"] == 1.0
     assert graded01.scores["deleted"]["test-conv2d-single"] == 3.0
 
 
