@@ -1,0 +1,63 @@
+"""The check cases as plain data, made in the TRUSTED grader (it holds the hidden seeds).
+
+A test cell says which checks grade it: ``check_conv2d_single(conv2d_single, seed=2611)``.
+:func:`planned_calls` reads that from the cell's source (the gradebook's copy, put back by
+nbgrader's OverwriteCells) with :mod:`ast`, never by running it. :func:`task` turns the calls
+into the plain data ``harness.py`` runs in the sandbox: the case inputs, the time limit, the
+keyword parameters the stub must keep, no expected values and no reference code.
+
+Only checks whose cases are plain arrays and numbers run this way (:func:`runs_outside`): the
+FunctionChecks of 01-06. numerical_gradient (cases hold Python functions) and 07 (a network
+object, training) are judged from the kernel's own verdict, flagged ``judged_in_kernel``.
+"""
+
+import ast
+
+from ..checks import CHECKS, time_limit
+from ..checks.function_check import FunctionCheck
+from .plaintree import is_plain
+
+#: Packages the graded functions may not import, per assignment prefix (01-06: none of cnnlab).
+BLOCKED = ("cnnlab",)
+
+
+def planned_calls(source):
+    """[(check name, [object names], seed)] of the ``check_<name>(...)`` calls in a test cell."""
+    calls = []
+    try:
+        tree = ast.parse(source)
+    except SyntaxError:
+        return calls
+    for node in ast.walk(tree):
+        if not (isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id.startswith("check_")):
+            continue
+        name = node.func.id[len("check_"):]
+        if name not in CHECKS or not all(isinstance(a, ast.Name) for a in node.args):
+            continue
+        seed = None
+        for keyword in node.keywords:
+            if keyword.arg == "seed" and isinstance(keyword.value, ast.Constant) and isinstance(keyword.value.value, int):
+                seed = keyword.value.value
+        calls.append((name, [a.id for a in node.args], seed))
+    return calls
+
+
+def runs_outside(name, seed):
+    """The check ``name`` can be run by the harness from plain cases."""
+    check = CHECKS[name]
+    if type(check) is not FunctionCheck or check.observe is not None:
+        return False
+    return all(is_plain(list(c.args)) and is_plain(dict(c.kwargs)) for c in check.all_cases(seed))
+
+
+def task(calls, cell_timeout, skip_cells):
+    """The harness's task (plain data) for ``calls`` [(name, objects, seed)] that run outside."""
+    limit = time_limit()
+    entries = []
+    for name, objects, seed in calls:
+        check = CHECKS[name]
+        entries.append({"check": name, "seed": seed, "objects": list(objects), "keywords": list(check.keywords),
+                        "limit": float(limit), "strict": bool(check.strict), "input_rtol": float(check.input_rtol),
+                        "cases": [[list(c.args), dict(c.kwargs)] for c in check.all_cases(seed)]})
+    return {"cell_timeout": float(cell_timeout), "blocked": list(BLOCKED), "skip_cells": list(skip_cells),
+            "calls": entries}
