@@ -132,7 +132,8 @@ def test_every_check_runs_and_judges_by_name():
 # ---------------------------------------------------------------------------------------------
 # Mistakes are known by their keys.
 
-MISTAKE_LISTS = [(c.name, c.cases, c.mistakes) for c in checks.CHECKS.values() if c.name not in ("convnet", "evaluate", "train")]
+# The function checks (01-06); 07's and 08's checks keep their mistakes in their judge steps.
+MISTAKE_LISTS = [(c.name, c.cases, c.mistakes) for c in checks.CHECKS.values() if hasattr(c, "mistakes")]
 
 
 @pytest.mark.parametrize("name, cases, mistakes", MISTAKE_LISTS, ids=[m[0] for m in MISTAKE_LISTS])
