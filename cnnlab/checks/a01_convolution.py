@@ -8,6 +8,7 @@ from dataclasses import replace
 
 import numpy as np
 
+from . import finding
 from ..examples import WORKED_IMAGE, WORKED_KERNEL
 from ..language import tr
 from . import reference as ref
@@ -72,7 +73,8 @@ def conv2d_single_mistakes(case):
 
 CONV2D_SINGLE = FunctionCheck(
     "conv2d_single", "Check ``conv2d_single(image (H, W), kernel (KH, KW)) -> (H-KH+1, W-KW+1)``.",
-    conv2d_single_cases, lambda c: ref.single(*c.args), conv2d_single_mistakes, hint=window_hint)
+    conv2d_single_cases, lambda c: ref.single(*c.args), conv2d_single_mistakes, hint=window_hint,
+    default_hint=finding.slide_beside("conv2d_single"))
 
 
 # conv2d_multi(image, kernels, bias) -----------------------------------------------------------
@@ -158,7 +160,8 @@ def conv2d_multi_mistakes(case):
 
 CONV2D_MULTI = FunctionCheck(
     "conv2d_multi", "Check ``conv2d_multi(image (C, H, W), kernels (F, C, KH, KW), bias (F,)) -> (F, OH, OW)``.",
-    conv2d_multi_cases, lambda c: ref.multi(*c.args), conv2d_multi_mistakes, hint=window_hint)
+    conv2d_multi_cases, lambda c: ref.multi(*c.args), conv2d_multi_mistakes, hint=window_hint,
+    default_hint=finding.CONVOLVE)
 
 
 # relu(x) ------------------------------------------------------------------------------------

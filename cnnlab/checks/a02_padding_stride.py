@@ -2,6 +2,7 @@
 
 import numpy as np
 
+from . import finding
 from ..examples import WORKED_IMAGE, WORKED_KERNEL
 from ..language import tr
 from . import reference as ref
@@ -239,6 +240,6 @@ def conv_forward_mistakes(case):
 CONV_FORWARD = FunctionCheck(
     "conv_forward", "Check ``conv_forward(x (N, C, H, W), w (F, C, KH, KW), b (F,), stride=1, pad=0) -> (N, F, OH, OW)``.",
     conv_forward_cases, lambda c: ref.correlate(*c.args, **c.kwargs), conv_forward_mistakes,
-    keywords=("stride", "pad"), hint=window_hint)
+    keywords=("stride", "pad"), hint=window_hint, default_hint=finding.CONVOLVE)
 
 CHECKS = [OUTPUT_SIZE, ZERO_PAD, CONV_FORWARD]

@@ -2,6 +2,7 @@
 
 import numpy as np
 
+from . import finding
 from ..examples import WORKED_IMAGE
 from ..language import tr
 from . import reference as ref
@@ -101,7 +102,8 @@ def im2col_mistakes(case):
 IM2COL = FunctionCheck(
     "im2col", "Check ``im2col(x (N, C, H, W), kh, kw, stride=1, pad=0) -> (N*OH*OW, C*KH*KW)``: one window\n"
     "    per row in (n, oh, ow) order, its numbers in (c, kh, kw) order.",
-    im2col_cases, lambda c: ref.im2col(*c.args, **c.kwargs), im2col_mistakes, keywords=("stride", "pad"), hint=window_hint)
+    im2col_cases, lambda c: ref.im2col(*c.args, **c.kwargs), im2col_mistakes, keywords=("stride", "pad"), hint=window_hint,
+    default_hint=finding.UNFOLD)
 
 
 # conv_forward_im2col(x, w, b, stride=1, pad=0) -------------------------------------------------
@@ -187,7 +189,7 @@ CONV_FORWARD_IM2COL = FunctionCheck(
     "    the result of conv_forward (what is graded is the result; the exercise computes it with the\n"
     "    student's own im2col and one matrix product).",
     conv_forward_im2col_cases, lambda c: ref.correlate(*c.args, **c.kwargs), conv_forward_im2col_mistakes,
-    keywords=("stride", "pad"), hint=conv_forward_im2col_hint,
+    keywords=("stride", "pad"), hint=conv_forward_im2col_hint, default_hint=finding.CONVOLVE,
     footer=lambda: tr(ja="conv_forward_im2col はあなたの im2col を使います: check_im2col が通ることを先に確かめてください。",
                       en="conv_forward_im2col uses your im2col: make sure check_im2col passes first."))
 

@@ -2,6 +2,7 @@
 
 import numpy as np
 
+from . import finding
 from ..examples import POOL_EXAMPLE, WORKED_IMAGE
 from . import reference as ref
 from .a01_convolution import window_hint
@@ -137,12 +138,12 @@ MAX_POOL_FORWARD = FunctionCheck(
     "max_pool_forward",
     "Check ``max_pool_forward(x (N, C, H, W), size=2, stride=2) -> (N, C, OH, OW)``: the maximum of each window, per channel.",
     pool_cases, lambda c: ref.pool(*c.args, **c.kwargs, reduce=np.max), max_pool_mistakes,
-    keywords=("size", "stride"), hint=window_hint)
+    keywords=("size", "stride"), hint=window_hint, default_hint=finding.POOL)
 
 AVG_POOL_FORWARD = FunctionCheck(
     "avg_pool_forward",
     "Check ``avg_pool_forward(x (N, C, H, W), size=2, stride=2) -> (N, C, OH, OW)``: the mean of each window, per channel.",
     pool_cases, lambda c: ref.pool(*c.args, **c.kwargs, reduce=np.mean), avg_pool_mistakes,
-    keywords=("size", "stride"), hint=window_hint)
+    keywords=("size", "stride"), hint=window_hint, default_hint=finding.POOL)
 
 CHECKS = [MAX_POOL_FORWARD, AVG_POOL_FORWARD]

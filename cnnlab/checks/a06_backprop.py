@@ -8,6 +8,7 @@ mistake on the next (a transposed product raises on one shape and is wrong on an
 
 import numpy as np
 
+from . import finding
 from ..examples import AFFINE_DOUT, AFFINE_W, AFFINE_X, CONV_DOUT, POOL_EXAMPLE, WORKED_IMAGE, WORKED_KERNEL
 from ..language import tr
 from . import reference as ref
@@ -25,7 +26,10 @@ def shape_hint(ja, en):
 
 
 def backward(name, doc, cases, expected, mistakes, **options):
-    """A FunctionCheck that keeps going after the student's exception (see the module's docstring)."""
+    """A FunctionCheck that keeps going after the student's exception (see the module's docstring).
+    A backward pass with no known mistake is pointed to the numerical gradient."""
+    if name.endswith("_backward"):
+        options.setdefault("default_hint", finding.numerically(name))
     return FunctionCheck(name, doc, cases, expected, mistakes, keep_going=True, **options)
 
 
