@@ -20,13 +20,7 @@ from cnnlab.data import DatasetError, load_digits, load_idx_dataset
 from loopback import dead_url, files_in, server  # noqa: F401  (pytest fixtures)
 
 
-@pytest.fixture(autouse=True)
-def english():
-    """Assert on English messages; the previous language choice comes back afterwards."""
-    mp = pytest.MonkeyPatch()
-    mp.setattr(cnnlab.language, "_chosen", "en")
-    yield
-    mp.undo()
+pytestmark = pytest.mark.usefixtures("english")  # tests/conftest.py
 
 
 # ---------------------------------------------------------------------------------------------

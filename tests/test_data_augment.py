@@ -3,17 +3,11 @@
 import numpy as np
 import pytest
 
-import cnnlab.language
 from cnnlab.data import (affine_transform, random_augment, random_rotation, random_shift,
                          random_zoom)
 
 
-@pytest.fixture(autouse=True)
-def english():
-    mp = pytest.MonkeyPatch()
-    mp.setattr(cnnlab.language, "_chosen", "en")
-    yield
-    mp.undo()
+pytestmark = pytest.mark.usefixtures("english")  # tests/conftest.py
 
 
 def one_pixel(h=4, w=4, r=1, c=1):

@@ -24,12 +24,7 @@ FOLDER = "cifar-10-batches-bin/"
 BATCHES = [f"{FOLDER}data_batch_{i}.bin" for i in range(1, 6)] + [f"{FOLDER}test_batch.bin"]
 
 
-@pytest.fixture(autouse=True)
-def english():
-    mp = pytest.MonkeyPatch()
-    mp.setattr(cnnlab.language, "_chosen", "en")
-    yield
-    mp.undo()
+pytestmark = pytest.mark.usefixtures("english")  # tests/conftest.py
 
 
 def record(label, red, green, blue):

@@ -14,12 +14,7 @@ import cnnlab.language
 from cnnlab.data import DatasetError, image_folder, load_image_folder
 
 
-@pytest.fixture(autouse=True)
-def english():
-    mp = pytest.MonkeyPatch()
-    mp.setattr(cnnlab.language, "_chosen", "en")
-    yield
-    mp.undo()
+pytestmark = pytest.mark.usefixtures("english")  # tests/conftest.py
 
 
 def save(folder, name, array, mode=None, **options):

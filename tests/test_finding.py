@@ -3,17 +3,11 @@
 import numpy as np
 import pytest
 
-import cnnlab.language
 from cnnlab.checks import (CheckFailed, check_conv2d_single, check_conv_forward, check_max_pool_forward,
                            check_relu_backward)
 
 
-@pytest.fixture(autouse=True)
-def english():
-    mp = pytest.MonkeyPatch()
-    mp.setattr(cnnlab.language, "_chosen", "en")
-    yield
-    mp.undo()
+pytestmark = pytest.mark.usefixtures("english")  # tests/conftest.py
 
 
 def off_at_the_corner(fn):

@@ -11,11 +11,7 @@ from cnnlab.checks.hints import HINTS
 from test_checks import ANSWER_EXPRESSIONS
 
 
-@pytest.fixture(autouse=True)
-def english():
-    cnnlab.set_language("en")
-    yield
-    cnnlab.set_language(None)
+pytestmark = pytest.mark.usefixtures("english")  # tests/conftest.py
 
 
 def shown(name):

@@ -16,11 +16,7 @@ from course import ROOT
 from oracles import loops_correlate
 
 
-@pytest.fixture(autouse=True)
-def english():
-    cnnlab.set_language("en")
-    yield
-    cnnlab.set_language(None)
+pytestmark = pytest.mark.usefixtures("english")  # tests/conftest.py
 
 
 def notebook(tmp_path, *cells, name="mine.ipynb"):

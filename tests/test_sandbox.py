@@ -30,13 +30,7 @@ PACKAGE = Path(cnnlab.__file__).resolve().parent
 SOLUTION = REPO / "solutions" / "01_convolution" / "01_convolution.ipynb"
 
 
-@pytest.fixture(autouse=True)
-def english():
-    """Assert on English messages; the previous language choice comes back afterwards."""
-    mp = pytest.MonkeyPatch()
-    mp.setattr(cnnlab.language, "_chosen", "en")
-    yield
-    mp.undo()
+pytestmark = pytest.mark.usefixtures("english")  # tests/conftest.py
 
 
 def run(code, **kwargs):

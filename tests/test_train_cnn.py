@@ -151,11 +151,7 @@ def sol():
     return solution_namespace()
 
 
-@pytest.fixture(autouse=True)
-def english():
-    cnnlab.set_language("en")
-    yield
-    cnnlab.set_language(None)
+pytestmark = pytest.mark.usefixtures("english")  # tests/conftest.py
 
 
 # ---------------------------------------------------------------------------------------------

@@ -87,11 +87,7 @@ def block(top, left, kh, kw):
     return {(r, c) for r in range(top, top + kh) for c in range(left, left + kw)}
 
 
-@pytest.fixture(autouse=True)
-def english():
-    cnnlab.set_language("en")
-    yield
-    cnnlab.set_language(None)
+pytestmark = pytest.mark.usefixtures("english")  # tests/conftest.py
 
 
 # ---------------------------------------------------------------------------------------------
