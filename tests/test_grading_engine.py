@@ -88,3 +88,33 @@ def test_delegating_to_cnnlab_fails_where_the_answers_run(judged):
 def test_a_hanging_function_is_stopped_by_the_time_limit(judged):
     verdicts, _ = judged["wrong"]
     assert not verdicts["test-relu"].passed
+
+
+# The harness runs in the sandbox without cnnlab, so it carries its own copy of the plain-data
+# converter; the judge reads what it writes as if cnnlab.checks had made it. The two must agree.
+class _Thing:
+    pass
+
+
+PLAIN_SAMPLES = [None, True, 3, 2.5, "text", np.float32(1.5), np.arange(6.0).reshape(2, 3),
+                 np.array([1, 2], dtype=np.int64), np.array(["a", "b"]), (np.ones(2), [1, "x"]),
+                 {"W": np.zeros((2, 2)), 3: [None]}, [[[[[1]]]]], _Thing(), "x" * 2000]
+
+
+def _same_tree(a, b):
+    if isinstance(a, np.ndarray) or isinstance(b, np.ndarray):
+        return isinstance(a, np.ndarray) and isinstance(b, np.ndarray) and a.dtype == b.dtype \
+            and np.array_equal(a, b)
+    if isinstance(a, dict):
+        return isinstance(b, dict) and a.keys() == b.keys() and all(_same_tree(a[k], b[k]) for k in a)
+    if isinstance(a, list):
+        return isinstance(b, list) and len(a) == len(b) and all(map(_same_tree, a, b))
+    return type(a) is type(b) and a == b
+
+
+@pytest.mark.parametrize("sample", PLAIN_SAMPLES, ids=range(len(PLAIN_SAMPLES)))
+def test_the_harness_describes_values_exactly_as_the_checks_do(sample):
+    from cnnlab.checks.calling import plain as checks_plain
+    from cnnlab.grading import harness
+
+    assert _same_tree(harness.plain(sample), checks_plain(sample))
