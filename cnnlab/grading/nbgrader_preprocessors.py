@@ -212,13 +212,17 @@ class JudgeOutside(NbGraderPreprocessor):
 
     @staticmethod
     def _set_outcome(cell, verdict, kernel_passed):
-        # A number as the last result would be read as partial credit: the judge decides alone.
+        # The judge can take points away, never give them: a cell scores only when the judge AND
+        # the notebook's own check pass. A faked pass in the kernel is caught by the judge; a gap
+        # in the judge (a case it does not call the way the kernel does) cannot pass a wrong answer.
+        # A number as the last result would be read as partial credit.
         outputs = [o for o in cell.outputs if o.output_type != "execute_result"]
-        if verdict.passed:
+        if verdict.passed and not kernel_passed:
+            outputs.append(new_output("stream", name="stdout", text=(
+                "[cnnlab judge] The check, run outside the notebook, passed, but the notebook's own check "
+                "failed: the lower result counts.\n")))
+        elif verdict.passed:
             outputs = [o for o in outputs if o.output_type != "error" and not (o.output_type == "stream" and o.name == "stderr")]
-            if not kernel_passed:
-                outputs.append(new_output("stream", name="stdout", text=(
-                    "[cnnlab judge] The check, run outside the notebook, passed:\n" + verdict.message + "\n")))
         elif kernel_passed:
             outputs.append(new_output("error", ename="CheckFailed", evalue=verdict.message, traceback=[
                 "[cnnlab judge] The check, run outside the notebook, failed "
