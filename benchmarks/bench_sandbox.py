@@ -1,9 +1,8 @@
 """What the grading sandbox costs: the same work run sandboxed and as a plain child process.
 
-The plain side is the sandbox package's own unsandboxed path (``sandbox/unsafe.py``, what
-``unsafe=True`` runs where no sandbox can be made): same scrubbed environment, empty HOME,
-rlimits, copying of inputs and outputs; only bubblewrap, the launcher and the memory watch are
-missing.
+The plain side is the sandbox module's own unsandboxed path (what ``unsafe=True`` runs where no
+sandbox can be made): same scrubbed environment, empty HOME, rlimits, copying of inputs and
+outputs; only bubblewrap, the launcher and the memory watch are missing.
 
 Two rows, each timed in alternating rounds (sandboxed, plain, sandboxed, plain, ...) so a burst
 of load on a shared machine hits both sides; the ratio is the median of the per-round ratios.
@@ -25,8 +24,8 @@ from pathlib import Path
 
 import nbformat
 
+from cnnlab.grading import sandbox
 from cnnlab.grading.sandbox import Limits, run_sandboxed, sandbox_available
-from cnnlab.grading.sandbox.unsafe import run_unsafe
 
 EXECUTE = """
 import nbclient, nbformat
@@ -61,9 +60,9 @@ def sandboxed(code, inputs, outputs):
 def plain(code, inputs, outputs):
     """The same run through the unsandboxed path."""
     start = time.perf_counter()
-    result = run_unsafe([sys.executable, "-c", code], inputs=inputs,
-                        output_dir=Path(tempfile.mkdtemp()), outputs=outputs,
-                        limits=Limits(), env={}, expose_cnnlab=True)
+    result = sandbox._run_unsafe([sys.executable, "-c", code], inputs=inputs,
+                                 output_dir=Path(tempfile.mkdtemp()), outputs=outputs,
+                                 limits=Limits(), env={}, expose_cnnlab=True)
     elapsed = time.perf_counter() - start
     if result.returncode != 0:
         raise SystemExit(f"plain run failed:\n{result.stderr}")

@@ -49,8 +49,10 @@ from .limits import GiB, Limits, MAX_OUTPUT_FILES, MiB
 from .probe import sandbox_available
 from .result import SandboxResult, SandboxUnavailable
 from .run import run_sandboxed
-# The cached probe, which tests reach as cnnlab.grading.sandbox._probe to clear it.
+# Private names the tests and benchmarks reach as cnnlab.grading.sandbox.<name>: the cached
+# probe (cleared to probe again) and the unsandboxed path (the benchmark's baseline).
 from .probe import _probe  # noqa: F401
+from .unsafe import run_unsafe as _run_unsafe  # noqa: F401
 
 __all__ = [
     "Limits",
