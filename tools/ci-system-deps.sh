@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Install the Debian packages the tests need: Chromium and its driver, and fonts that can draw
 # Japanese text in screenshots (tests/test_browser.py); bubblewrap, the sandbox each submission
-# is graded in (cnnlab/grading/sandbox.py, tests/test_sandbox.py).
+# is graded in (cnnlab/grading/sandbox/, tests/test_sandbox.py).
 #
 # Run as root on Debian 12:   bash tools/ci-system-deps.sh
 # Idempotent: when everything is already installed it only checks and exits within a second,
