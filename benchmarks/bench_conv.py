@@ -17,6 +17,8 @@ import numpy as np
 
 from cnnlab import nn
 
+from _torch import import_torch, limit_threads   # beside this script
+
 N, C, H, W, F, K, PAD = 64, 16, 28, 28, 32, 3, 1
 OH, OW = H + 2 * PAD - K + 1, W + 2 * PAD - K + 1
 # Forward, dW and dx are each one multiply-add per (n, f, oh, ow, c, kh, kw).
@@ -73,9 +75,8 @@ def main():
                              "1: one thread, CPU time; N > 1: N threads, wall-clock time")
     args = parser.parse_args()
     clock = time.process_time if args.threads == 1 else time.perf_counter
-    if args.threads:
-        from threadpoolctl import threadpool_limits   # installed with scikit-learn
-        threadpool_limits(args.threads)
+    torch = import_torch(without="skipping its row")
+    limit_threads(args.threads, torch)
 
     rng = np.random.default_rng(0)
     x = rng.standard_normal((N, C, H, W), dtype=np.float32)
@@ -107,28 +108,21 @@ def main():
     M = 2048
     a = rng.standard_normal((M, M), dtype=np.float32)
     b2 = rng.standard_normal((M, M), dtype=np.float32)
-    # Where cnnlab's time goes: its three matrix products alone (forward, dW, dx columns),
-    # on the layer's own im2col matrix; the rest is im2col/col2im copying.
+    # Where cnnlab's time goes: its three matrix products alone (forward, dW, dx columns) in
+    # Conv2D's orientation, on the whole batch's im2col matrix with BLAS's own threads (Conv2D
+    # runs them per slice of the batch, one thread each); the rest is im2col/col2im copying.
     col, w_mat = nn.im2col(x, K, K, 1, PAD), w.reshape(F, -1)
     dout_t = np.ascontiguousarray(dout.transpose(1, 0, 2, 3)).reshape(F, -1)
 
     def gemms_only():
-        return col @ w_mat.T, (col.T @ dout_t.T).T, w_mat.T @ dout_t   # as Conv2D computes them
+        return col @ w_mat.T, (col.T @ dout_t.T).T, w_mat.T @ dout_t
     fns = {"cnnlab": cnnlab_step, "gemms": gemms_only, "matmul": lambda: a @ b2}
     flops = {"cnnlab": FLOPS, "gemms": FLOPS, "matmul": 2 * M**3}
     names = {"cnnlab": "cnnlab.nn Conv2D (im2col + matmul)",
              "gemms": "  of which its 3 matrix products alone",
              "matmul": f"float32 matrix product {M}x{M} @ {M}x{M} (ceiling)"}
 
-    try:
-        import torch
-    except ImportError:
-        print("PyTorch is not installed: skipping its row. `pip install -e .[bench]` installs the "
-              "pinned CPU build torch==2.13.0 (never an unpinned torch: that pulls a multi-GB "
-              "CUDA build).")
-    else:
-        if args.threads:
-            torch.set_num_threads(args.threads)
+    if torch is not None:
         xt = torch.from_numpy(x).requires_grad_(True)
         wt = torch.from_numpy(w.copy()).requires_grad_(True)
         bt = torch.from_numpy(b.copy()).requires_grad_(True)
