@@ -168,18 +168,20 @@ def _batch_slices(n):
 
 
 def _on_threads(fn, *iterables):
-    """``[fn(*args) for args in zip(*iterables)]``, each call on its own thread if there are several.
+    """``list(map(fn, *iterables))``, with each call on a thread of its own when there are several.
 
     Why: im2col and col2im are NumPy copies, which run on one core, while a matrix product runs
     on all of them. Given one slice of the batch each, the threads run copies and products side
-    by side (NumPy releases the GIL in both). Each thread's BLAS gets one thread, so together
-    they use as many cores as BLAS alone would have.
+    by side (NumPy releases the GIL in both). Each thread's BLAS gets one thread (a limit that
+    holds process-wide until the calls return), so together they use as many cores as BLAS
+    alone would have.
     """
     calls = list(zip(*iterables))
     if len(calls) == 1:
         return [fn(*calls[0])]
     with _blas().limit(limits=1), ThreadPoolExecutor(len(calls)) as pool:
-        return list(pool.map(fn, *zip(*calls)))
+        futures = [pool.submit(fn, *args) for args in calls]
+        return [future.result() for future in futures]
 
 
 # ----------------------------------------------------------------------------------------------
@@ -196,8 +198,9 @@ class Conv2D:
     forward:  ``x (N, C, H, W)`` -> ``(N, F, OH, OW)``.
     backward: ``dout (N, F, OH, OW)`` -> ``dx (N, C, H, W)``; fills ``grads["W"]``, ``grads["b"]``.
 
-    On a machine with several cores the batch is cut into one slice per core and each slice
-    runs on its own thread (``_on_threads``); the numbers are those of the whole batch at once.
+    With several BLAS threads (by default one per core) the batch is cut into one slice per
+    thread and each slice runs on a thread of its own (``_on_threads``); the numbers are those
+    of the whole batch at once, up to rounding.
     """
 
     def __init__(self, in_channels, out_channels, kernel_size, stride=1, pad=0, rng=None,
