@@ -23,6 +23,8 @@ import numpy as np
 
 from cnnlab import nn
 
+from _torch import import_torch, limit_threads   # beside this script
+
 BATCH, LR = 32, 1e-3
 
 
@@ -85,19 +87,8 @@ def main():
                         help="threads for NumPy's BLAS and PyTorch (default 1; 0: library default)")
     args = parser.parse_args()
 
-    try:
-        import torch
-    except ImportError:
-        torch = None
-        print("PyTorch is not installed: timing cnnlab.nn only. `pip install -e .[bench]` installs "
-              "the pinned CPU build torch==2.13.0 (never an unpinned torch: that pulls a multi-GB "
-              "CUDA build).")
-    limiter = None
-    if args.threads:
-        from threadpoolctl import threadpool_limits   # installed with scikit-learn
-        limiter = threadpool_limits(args.threads)
-        if torch is not None:
-            torch.set_num_threads(args.threads)
+    torch = import_torch()
+    limit_threads(args.threads, torch)
 
     x, y = synthetic_cifar(args.images)
     net, opt = nn.cifar10_cnn(rng=0), nn.Adam(lr=LR)
@@ -142,8 +133,6 @@ def main():
               f"{t.min():.2f} s)")
         print(f"cnnlab / PyTorch time per epoch: {np.median(c / t):.2f}x (median of per-round "
               f"ratios; best times: {c.min() / t.min():.2f}x)")
-    if limiter is not None:
-        limiter.restore_original_limits()
 
 
 if __name__ == "__main__":

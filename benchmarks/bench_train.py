@@ -21,6 +21,8 @@ from numpy.lib.stride_tricks import sliding_window_view
 from cnnlab import nn
 from cnnlab.data import load_digits
 
+from _torch import import_torch, limit_threads   # beside this script
+
 EPOCHS, BATCH, LR, MAX_SHIFT = 25, 32, 3e-3, 1
 
 
@@ -109,19 +111,8 @@ def main():
                         help="threads for NumPy's BLAS and PyTorch (default 1; 0: library default)")
     args = parser.parse_args()
 
-    try:
-        import torch
-    except ImportError:
-        torch = None
-        print("PyTorch is not installed: timing cnnlab.nn only. `pip install -e .[bench]` installs "
-              "the pinned CPU build torch==2.13.0 (never an unpinned torch: that pulls a multi-GB "
-              "CUDA build).")
-    limiter = None
-    if args.blas_threads:
-        from threadpoolctl import threadpool_limits   # installed with scikit-learn
-        limiter = threadpool_limits(args.blas_threads)
-        if torch is not None:
-            torch.set_num_threads(args.blas_threads)
+    torch = import_torch()
+    limit_threads(args.blas_threads, torch)
 
     data = load_digits(image_size=8, seed=0)
     print(f"digits: train {len(data.x_train)}, val {len(data.x_val)}, test {len(data.x_test)}; "
@@ -148,8 +139,6 @@ def main():
     if totals["torch"]:
         ratio = np.mean([r[0] for r in totals["cnnlab"]]) / np.mean([r[0] for r in totals["torch"]])
         print(f"cnnlab / torch time per epoch: {ratio:.2f}x  (target <= 3x)")
-    if limiter is not None:
-        limiter.restore_original_limits()
 
 
 if __name__ == "__main__":

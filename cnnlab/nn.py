@@ -17,8 +17,12 @@ Optimisers update ``params`` in place from ``grads``. Example::
 ``cifar10_cnn()`` builds the CIFAR-10 network of the lecture's Keras example from these layers.
 """
 
+import functools
+from concurrent.futures import ThreadPoolExecutor
+
 import numpy as np
 from numpy.lib.stride_tricks import sliding_window_view
+from threadpoolctl import ThreadpoolController
 
 from .language import tr
 
@@ -143,6 +147,44 @@ def col2im(col, x_shape, kh, kw, stride=1, pad=0):
 
 
 # ----------------------------------------------------------------------------------------------
+# Threads: Conv2D splits its batch over the cores
+
+@functools.cache
+def _blas():
+    """threadpoolctl's handle on the BLAS libraries of this process (NumPy's), found once."""
+    return ThreadpoolController().select(user_api="blas")
+
+
+def _batch_slices(n):
+    """Cut a batch of ``n`` images into contiguous slices, one per thread BLAS may use now.
+
+    That count is the number of cores, or the limit a caller set with
+    ``threadpoolctl.threadpool_limits``: a program that keeps BLAS on one thread keeps Conv2D
+    on one thread too. Example: ``n = 5`` on 2 threads -> ``[slice(0, 2), slice(2, 5)]``.
+    """
+    threads = min((lib.num_threads for lib in _blas().lib_controllers), default=1)
+    parts = max(1, min(threads, n))
+    return [slice(n * i // parts, n * (i + 1) // parts) for i in range(parts)]
+
+
+def _on_threads(fn, *iterables):
+    """``list(map(fn, *iterables))``, with each call on a thread of its own when there are several.
+
+    Why: im2col and col2im are NumPy copies, which run on one core, while a matrix product runs
+    on all of them. Given one slice of the batch each, the threads run copies and products side
+    by side (NumPy releases the GIL in both). Each thread's BLAS gets one thread (a limit that
+    holds process-wide until the calls return), so together they use as many cores as BLAS
+    alone would have.
+    """
+    calls = list(zip(*iterables))
+    if len(calls) == 1:
+        return [fn(*calls[0])]
+    with _blas().limit(limits=1), ThreadPoolExecutor(len(calls)) as pool:
+        futures = [pool.submit(fn, *args) for args in calls]
+        return [future.result() for future in futures]
+
+
+# ----------------------------------------------------------------------------------------------
 # Layers
 
 class Conv2D:
@@ -155,6 +197,10 @@ class Conv2D:
     params: ``W (F, C, KH, KW)``, ``b (F,)``.
     forward:  ``x (N, C, H, W)`` -> ``(N, F, OH, OW)``.
     backward: ``dout (N, F, OH, OW)`` -> ``dx (N, C, H, W)``; fills ``grads["W"]``, ``grads["b"]``.
+
+    With several BLAS threads (by default one per core) the batch is cut into one slice per
+    thread and each slice runs on a thread of its own (``_on_threads``); the numbers are those
+    of the whole batch at once, up to rounding.
     """
 
     def __init__(self, in_channels, out_channels, kernel_size, stride=1, pad=0, rng=None,
@@ -172,7 +218,7 @@ class Conv2D:
         W = _make_rng(rng).standard_normal((F, C, self.kh, self.kw)) * std
         self.params = {"W": W.astype(dtype), "b": np.zeros(F, dtype=dtype)}
         self.grads = {}
-        self._x_shape = self._col = None
+        self._x_shape = self._slices = self._cols = None
 
     def forward(self, x):
         """``x (N, C, H, W)`` -> ``(N, F, OH, OW)``."""
@@ -185,37 +231,56 @@ class Conv2D:
         N, _, H, Wd = x.shape
         OH = _output_size(H, self.kh, self.stride, self.pad, "H")
         OW = _output_size(Wd, self.kw, self.stride, self.pad, "W")
-        col = im2col(x.astype(W.dtype, copy=False), self.kh, self.kw, self.stride, self.pad)
-        # (N*OH*OW, CKK) @ (CKK, F): rows (n, oh, ow), one column per filter. This orientation,
-        # long side first, is the faster one in OpenBLAS (the other gives the same numbers).
-        out = col @ W.reshape(F, -1).T
-        out += b
-        self._x_shape, self._col = x.shape, col
-        # The result is laid out channels-last in memory, (N, OH, OW, F); the transpose is a view
-        # that shows it as (N, F, OH, OW) without copying (the next layer reads either layout).
-        return out.reshape(N, OH, OW, F).transpose(0, 3, 1, 2)
+        x = x.astype(W.dtype, copy=False)
+        w_rows = W.reshape(F, -1)                        # (F, C*KH*KW)
+        # The result, laid out channels-last in memory: row (n, oh, ow) holds the F outputs.
+        out = np.empty((N, OH, OW, F), dtype=W.dtype)
+
+        def forward_slice(images):
+            col = im2col(x[images], self.kh, self.kw, self.stride, self.pad)
+            # (n*OH*OW, CKK) @ (CKK, F), written straight into this slice's rows of out. This
+            # orientation, long side first, is the faster one in OpenBLAS.
+            out_rows = out[images].reshape(-1, F)
+            np.matmul(col, w_rows.T, out=out_rows)
+            out_rows += b
+            return col
+
+        self._x_shape, self._slices = x.shape, _batch_slices(N)
+        self._cols = _on_threads(forward_slice, self._slices)
+        # The transpose is a view that shows out as (N, F, OH, OW) without copying (the next
+        # layer reads either layout).
+        return out.transpose(0, 3, 1, 2)
 
     def backward(self, dout):
         """``dout (N, F, OH, OW)`` -> ``dx (N, C, H, W)``; stores ``dW``, ``db`` in ``grads``."""
-        if self._col is None:
+        if self._cols is None:
             raise RuntimeError(tr(ja="backward の前に forward を呼んでください",
                                   en="call forward before backward"))
         W = self.params["W"]
         F = W.shape[0]
-        N, _, H, Wd = self._x_shape
+        N, C, H, Wd = self._x_shape
         OH = (H + 2 * self.pad - self.kh) // self.stride + 1
         OW = (Wd + 2 * self.pad - self.kw) // self.stride + 1
         _check_array(dout, 4, "dout", f"({N}, {F}, {OH}, {OW})")
         _check_shape(dout, (N, F, OH, OW), "dout")
-        dout_t = dout.transpose(1, 0, 2, 3).reshape(F, N * OH * OW)   # rows: filters
-        self.grads["b"] = dout_t.sum(axis=1).astype(W.dtype, copy=False)
-        # dW = dout_t @ col, computed as (col.T @ dout_t.T).T: the same numbers, but this
-        # orientation of the long (N*OH*OW) product runs about twice as fast in OpenBLAS.
-        dW = (self._col.T @ dout_t.T).T
-        self.grads["W"] = dW.reshape(W.shape).astype(W.dtype, copy=False)
-        # dcol = dout_col @ W, computed transposed so col2im reads it without a copy.
-        dcol = (W.reshape(F, -1).T @ dout_t).T
-        return col2im(dcol, self._x_shape, self.kh, self.kw, self.stride, self.pad)
+        w_rows = W.reshape(F, -1)
+        dx = np.empty(self._x_shape, dtype=np.result_type(W.dtype, dout.dtype, np.float32))
+
+        def backward_slice(images, col):
+            dout_t = dout[images].transpose(1, 0, 2, 3).reshape(F, -1)   # rows: filters
+            # dW = dout_t @ col, computed as (col.T @ dout_t.T).T: the same numbers, but this
+            # orientation of the long (n*OH*OW) product runs about twice as fast in OpenBLAS.
+            dW = (col.T @ dout_t.T).T
+            # dcol = dout_col @ W, computed transposed so col2im reads it without a copy.
+            dcol = (w_rows.T @ dout_t).T
+            dx[images] = col2im(dcol, dx[images].shape, self.kh, self.kw, self.stride, self.pad)
+            return dW, dout_t.sum(axis=1)
+
+        parts = _on_threads(backward_slice, self._slices, self._cols)
+        # Each slice's images add their share to the gradients of the shared W and b.
+        self.grads["W"] = sum(dW for dW, _ in parts).reshape(W.shape).astype(W.dtype, copy=False)
+        self.grads["b"] = sum(db for _, db in parts).astype(W.dtype, copy=False)
+        return dx
 
 
 class ReLU:
