@@ -17,7 +17,7 @@ Modules, one behaviour each:
 - ``harness``: the small caller that runs INSIDE the sandbox, without cnnlab: the student's code
   cells, then the graded functions on the cases; plain results out;
 - ``judge``: the trusted side: run the harness, read the results, ``cnnlab.checks.judge`` them;
-- ``execute_inside``: nbgrader's Execute inside the sandbox (the feedback text);
+- ``execute_inside``: the notebook run as nbgrader's Execute runs it, inside the sandbox (the feedback text);
 - ``nbgrader_preprocessors``: the stock ``nbgrader autograde`` path (``nbgrader_config.py``):
   SandboxedExecute, JudgeOutside (the judge's verdict sets each test cell's outcome and flags
   a kernel that said otherwise), RestoreTestCells;

@@ -1,22 +1,62 @@
-"""Run a notebook with nbgrader's own Execute preprocessor; this runs INSIDE the sandbox.
+"""Run a notebook as nbgrader's Execute preprocessor does; this runs INSIDE the sandbox.
 
     python -m cnnlab.grading.execute_inside IN.ipynb OUT.ipynb TIMEOUT
 
 The executed notebook is the student's: the grader takes only its outputs back, as feedback
 text, and never its verdicts (:mod:`cnnlab.grading.nbgrader_preprocessors`).
+
+Why nbclient and not ``nbgrader.preprocessors.Execute`` itself: nbgrader 0.9.6's Execute is
+nbclient's NotebookClient with the settings below and one hook (:func:`record_reply_error`), but
+importing it imports all of nbgrader (its server extensions, the exchange, SQLAlchemy) and
+nbconvert: 5 s of CPU per notebook on the course machine, more than running 01's cells.
 """
 
 import sys
 
-import nbformat
+#: nbgrader 0.9.6's Execute settings (nbgrader/preprocessors/execute.py).
+TIMEOUT_ERROR = {"ename": "CellTimeoutError", "evalue": "",
+                 "traceback": ["\x1b[0;31mCellTimeoutError\x1b[0m: No reply from kernel before timeout"]}
+
+
+def record_reply_error(cell, cell_index, execute_reply):
+    """nbgrader's Execute.on_cell_executed: an error reply no output shows (a timeout) becomes an
+    error output of the cell, so the feedback says why the cell failed."""
+    from nbformat.notebooknode import NotebookNode
+
+    content = (execute_reply or {}).get("content", {})
+    if content.get("status") != "error":
+        return
+    if any(o.output_type == "error" and o.ename == content["ename"] for o in cell.outputs):
+        return
+    error = NotebookNode(output_type="error", ename=content["ename"], evalue=content["evalue"],
+                         traceback=content["traceback"] or ["ERROR: An error occurred while showtraceback was disabled"])
+    cell.outputs.append(error)
+
+
+def skip_iri_checker():
+    """Call before importing nbformat: jsonschema (which nbformat imports) imports rfc3987_syntax
+    for its two IRI format checkers, which no notebook schema uses, and that import builds ~35
+    parsers (~2 s of CPU on an idle machine). Blocked, jsonschema skips those two checkers: it
+    treats the package as optional."""
+    sys.modules.setdefault("rfc3987_syntax", None)
+
+
+#: ``python -m nbgrader`` with :func:`skip_iri_checker` first (argv: ``[*NBGRADER, "autograde", ...]``).
+NBGRADER = [sys.executable, "-c", "import sys; sys.modules.setdefault('rfc3987_syntax', None); "
+            "from nbgrader.apps.nbgraderapp import main; main()"]
 
 
 def main(src, dest, timeout):
-    from nbgrader.preprocessors import Execute
+    skip_iri_checker()
+    import nbformat
+    from nbclient import NotebookClient
 
     notebook = nbformat.read(src, as_version=nbformat.NO_CONVERT)
+    client = NotebookClient(notebook, timeout=int(float(timeout)), interrupt_on_timeout=True, allow_errors=True,
+                            raise_on_iopub_timeout=True, error_on_timeout=TIMEOUT_ERROR,
+                            on_cell_executed=record_reply_error, resources={"metadata": {"path": "."}})
     try:
-        Execute(timeout=int(float(timeout))).preprocess(notebook, {"metadata": {"path": "."}})
+        client.execute()
     finally:   # a dead kernel still leaves the outputs so far
         nbformat.write(notebook, dest)
 

@@ -41,6 +41,9 @@ def add_arguments(parser):
 
 
 def run(args):
+    from .execute_inside import skip_iri_checker
+
+    skip_iri_checker()   # before anything imports nbformat
     from . import report
     from .collect import collect, format_report
     from .sandbox import sandbox_available
@@ -92,7 +95,9 @@ def ensure_assignment(root, assignment):
 
 
 def _nbgrader(root, *args):
-    done = subprocess.run([sys.executable, "-m", "nbgrader", *args], cwd=root, capture_output=True, text=True)
+    from .execute_inside import NBGRADER
+
+    done = subprocess.run([*NBGRADER, *args], cwd=root, capture_output=True, text=True)
     if done.returncode != 0:
         raise ValueError(f"nbgrader {' '.join(args)} failed:\n{done.stderr[-2000:]}")
     return done
@@ -149,7 +154,9 @@ def prepare_all(root, assignment, students, cache, timeout, jobs, unsafe):
 
 def autograde(root, assignment, students, cache, out, timeout, unsafe, force):
     """One ``nbgrader autograde`` over the students: the only writer of the gradebook."""
-    args = [sys.executable, "-m", "nbgrader", "autograde", assignment,
+    from .execute_inside import NBGRADER
+
+    args = [*NBGRADER, "autograde", assignment,
             f"--SandboxedExecute.cache_dir={cache}", f"--JudgeOutside.cache_dir={cache}",
             f"--JudgeOutside.report_dir={out / 'judge'}", f"--Execute.timeout={timeout}",
             f"--JudgeOutside.cell_timeout={timeout}"]
