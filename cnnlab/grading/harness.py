@@ -11,8 +11,13 @@ course's reference implementation fails here with ModuleNotFoundError, whatever 
 in-kernel detection.
 
 TASK (written by the trusted grader, :mod:`cnnlab.grading.cases`) holds plain data:
-{"cell_timeout": s, "blocked": ["cnnlab", ...], "calls": [{"check", "seed", "objects",
-"keywords", "limit", "strict", "input_rtol", "cases": [[args, kwargs], ...]}]}.
+{"cell_timeout": s, "blocked": ["cnnlab", ...], "allowed": [...], "calls": [{"check", "seed",
+"objects", "keywords", "limit", "strict", "input_rtol", "cases": [[args, kwargs], ...]}]}.
+
+07 is the exception (``cnnlab.grading.cases_train``): its calls carry a ``"runner"`` and run by
+``harness_train.py``, copied beside this file, and its notebook may import the copy of
+``cnnlab.nn`` and the data loaders the grader puts in the working folder (``"allowed"``); the
+blocker still refuses the rest of cnnlab.
 
 What comes back, in OUT_DIR: ``r<k>.npz`` per call, in the format of
 ``cnnlab.checks.save_results`` (read by ``load_results``, allow_pickle=False), and ``calls.json``
