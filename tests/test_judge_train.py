@@ -14,6 +14,7 @@ import pytest
 import cnnlab
 import corpus_07
 from course import source_notebook
+from test_train_cnn import NearestNeighbour, forgetful, peeks, remember
 from cnnlab import checks
 from cnnlab.checks.calling import TestSplitHidden
 from cnnlab.grading import cases, cases_train, harness, harness_train, plaintree
@@ -144,36 +145,8 @@ def test_the_stubs_are_not_implemented_both_ways(tmp_path):
 
 
 # ---------------------------------------------------------------------------------------------
-# train: stand-in networks that need no training (the real training runs in the autograde test).
-
-
-class Remembering:
-    """Learns by remembering: scores = -(squared distance to the nearest training image of each class)."""
-
-    def __init__(self, rng=0):
-        self.memory = None
-
-    def forward(self, x):
-        flat = x.reshape(len(x), -1).astype(np.float64)
-        if self.memory is None:
-            return np.zeros((len(x), 10))
-        images, labels = self.memory
-        d2 = ((flat[:, None, :] - images[None, :, :]) ** 2).sum(axis=-1)
-        return -np.stack([d2[:, labels == c].min(axis=1) for c in range(10)], axis=1)
-
-
-def remember(net, data, epochs=1, rng=0, progress=True):
-    net.memory = (data.x_train.reshape(len(data.x_train), -1).astype(np.float64), data.y_train)
-    val_acc = float(np.mean(net.forward(data.x_val).argmax(axis=1) == data.y_val))
-    return {"train_loss": [0.0], "train_acc": [1.0], "val_loss": [0.1], "val_acc": [val_acc]}
-
-
-def peek(net, data, epochs=1, rng=0, progress=True):
-    return remember(net, data._replace(x_train=data.x_test, y_train=data.y_test))
-
-
-def forget(net, data, epochs=1, rng=0, progress=True):
-    return {"train_loss": [2.3], "train_acc": [0.1], "val_loss": [2.3], "val_acc": [0.1]}
+# train: test_train_cnn's stand-in networks that need no training (the real training runs in the
+# autograde test).
 
 
 def unpack(net, data, epochs=1, rng=0, progress=True):
@@ -185,10 +158,10 @@ def unpack(net, data, epochs=1, rng=0, progress=True):
 
 @pytest.mark.parametrize("train, passes, words", [
     (remember, True, "test accuracy"), (unpack, True, "test accuracy"),
-    (peek, False, "reads data.x_test"), (forget, False, "The loss is not decreasing")])
+    (peeks, False, "reads data.x_test"), (forgetful, False, "The loss is not decreasing")])
 def test_train_outside_gives_the_in_kernel_verdict(train, passes, words, tmp_path):
     for seed in (None, 0):
-        passed, message, _ = assert_same_run("train", [Remembering, train], seed, tmp_path)
+        passed, message, _ = assert_same_run("train", [NearestNeighbour, train], seed, tmp_path)
         if seed == 0 or not passes:
             assert passed == passes and words in message, message
 
@@ -205,7 +178,7 @@ def test_the_cpu_time_of_the_training_is_measured_where_it_ran_and_judged_by_the
         busy(0.5)
         return remember(net, data)
 
-    got = outside("train", [Remembering, slow], 0, tmp_path)    # the default limit: 15 s
+    got = outside("train", [NearestNeighbour, slow], 0, tmp_path)    # the default limit: 15 s
     trained = next(s for s in got.steps if s.step == "train(net, data, ...)")
     assert trained.status == "returned" and trained.cpu_seconds >= 0.5
     assert judged_outside("train", got)[0]
@@ -224,7 +197,7 @@ def test_a_patched_clock_in_the_student_s_process_does_not_shorten_the_training(
         return remember(net, data)
 
     monkeypatch.setattr(time, "process_time", lambda: 0.0)   # what a notebook cell could do
-    got = outside("train", [Remembering, slow], 0, tmp_path)
+    got = outside("train", [NearestNeighbour, slow], 0, tmp_path)
     assert next(s for s in got.steps if s.step == "train(net, data, ...)").cpu_seconds >= 0.5
 
 
