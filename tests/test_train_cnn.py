@@ -43,6 +43,11 @@ PASTED = {"01_convolution": ["relu"], "03_im2col": ["im2col", "conv_forward_im2c
 # The real pipeline: one autograde run for the whole class.
 
 
+#: The autograde run is set up by the first test that asks for it and counts towards its time: eleven
+#: notebooks, each trained in the kernel and again by the judge outside it, on a shared machine.
+AUTOGRADE_TIMEOUT = pytest.mark.timeout(2700)
+
+
 @pytest.fixture(scope="module")
 def graded(tmp_path_factory):
     course = make_course(tmp_path_factory.mktemp(NAME), [NAME])
@@ -63,6 +68,7 @@ def _source(notebook, cell_id):
     return next(c.source for c in notebook.cells if c.get("id") == cell_id)
 
 
+@AUTOGRADE_TIMEOUT
 def test_the_solution_gets_full_marks_and_says_how_well_it_trained(graded):
     course, got, points = graded
     assert set(points) == set(GRADED) and sum(points.values()) == 10
@@ -72,6 +78,7 @@ def test_the_solution_gets_full_marks_and_says_how_well_it_trained(graded):
     assert float(accuracy) >= 98.0 and float(seconds) <= checks.train_time_limit()
 
 
+@AUTOGRADE_TIMEOUT
 def test_the_untouched_release_gets_zero_on_every_graded_cell(graded):
     course, got, points = graded
     assert got["untouched"] == {cell: 0.0 for cell in points}
@@ -80,6 +87,7 @@ def test_the_untouched_release_gets_zero_on_every_graded_cell(graded):
 
 
 @pytest.mark.parametrize("k", range(len(corpus_07.SUBMISSIONS)), ids=[s.label for s in corpus_07.SUBMISSIONS])
+@AUTOGRADE_TIMEOUT
 def test_a_submission_loses_exactly_the_affected_points_with_the_mistake_named(graded, k):
     course, got, points = graded
     sub = corpus_07.SUBMISSIONS[k]
@@ -98,6 +106,7 @@ def judge_report(course, student):
     return json.loads((Path(course) / "grading" / "judge" / NAME / f"{student}.json").read_text(encoding="utf-8"))
 
 
+@AUTOGRADE_TIMEOUT
 def test_every_graded_cell_is_judged_outside_the_kernel_with_the_kernel_s_verdict(graded):
     # The harness ran the student's cells in a sandbox with cnnlab.nn but not cnnlab.checks, the
     # judge here applied the checks' rules: same verdict as the notebook's own checks, same mistake.
@@ -114,6 +123,7 @@ def test_every_graded_cell_is_judged_outside_the_kernel_with_the_kernel_s_verdic
             assert words in judge_report(course, f"s{k:02d}")["cells"][cell]["message"], (sub.label, cell)
 
 
+@AUTOGRADE_TIMEOUT
 def test_a_fake_in_the_kernel_earns_no_points(graded):
     # An input transformer skips every test cell: the kernel saw them "pass"; the judge ran the
     # stubs outside, so the points are 0 and the student is flagged.
