@@ -17,6 +17,7 @@ class Submission:
     cells: dict                                 # answer cell id -> the student's source
     lost: dict = field(default_factory=dict)    # graded cell id -> words its feedback must contain
     language: str = "en"
+    kernel_fake: bool = False                   # its test cells pass in the kernel, faked
 
 
 # ---------------------------------------------------------------------------------------------
@@ -212,6 +213,39 @@ LIBRARY_CONV = FALLBACK_CELL.replace('use_library()      # 例 / e.g. use_librar
 assert LIBRARY_CONV != FALLBACK_CELL
 
 
+# ---------------------------------------------------------------------------------------------
+# A fake in the kernel: nothing written, and an IPython input transformer that replaces every
+# test cell by `pass` (so the notebook's own checks never run and every test cell "passes").
+
+NOT_DONE_CONVNET = '''
+class ConvNet:
+    """Not written yet."""
+
+    def __init__(self, rng=0, dtype=np.float32):
+        raise NotImplementedError()
+'''
+
+NOT_DONE_EVALUATE = '''
+def evaluate(net, x, y, batch_size=256):
+    raise NotImplementedError()
+'''
+
+NOT_DONE_TRAIN = '''
+def train(net, data, epochs=20, batch_size=32, lr=5e-3, rng=0, progress=True):
+    raise NotImplementedError()
+'''
+
+KERNEL_FAKE = FALLBACK_CELL + '''
+
+
+def _skip_the_checks(lines):
+    return ["pass\\n"] if any("from cnnlab.checks import" in line for line in lines) else lines
+
+
+get_ipython().input_transformers_cleanup.append(_skip_the_checks)
+'''
+
+
 SUBMISSIONS = [
     Submission("sequential-other-net-momentum-loop-evaluate", {"convnet": SEQUENTIAL_NET, "train": MOMENTUM_TRAIN,
                                                       "evaluate": LOOP_EVALUATE}),
@@ -232,4 +266,8 @@ SUBMISSIONS = [
                lost={"test-convnet": "do not match the numerical ones: 'W1', 'b1', 'W2', 'b2'"}),
     Submission("wrong-conv_backward-swapped-for-the-library-conv2d", {"my-functions": CONV_BACKWARD_WITHOUT_DX,
                                                                       "fallback": LIBRARY_CONV}),
+    Submission("in-kernel-fake-every-test-cell-skipped", {"convnet": NOT_DONE_CONVNET, "evaluate": NOT_DONE_EVALUATE,
+                                                          "train": NOT_DONE_TRAIN, "fallback": KERNEL_FAKE},
+               lost={cell: "is not implemented yet" for cell in ("test-convnet", "test-evaluate", "test-train")},
+               kernel_fake=True),
 ]

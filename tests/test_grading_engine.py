@@ -8,7 +8,7 @@ import corpus
 from course import answer, source_notebook
 from cnnlab import checks
 from cnnlab.checks.calling import error_kind, kind_of
-from cnnlab.grading import cases, harness, plaintree
+from cnnlab.grading import cases, harness, judge, plaintree
 from cnnlab.grading.judge import judge_notebook
 
 NAME = "01_convolution"
@@ -25,7 +25,9 @@ def test_test_cells_are_read_not_run():
 def test_only_plain_case_checks_run_outside():
     assert cases.runs_outside("conv2d_single", 2611) and cases.runs_outside("conv_backward", 5)
     assert not cases.runs_outside("numerical_gradient", None)   # its cases hold Python functions
-    assert not cases.runs_outside("evaluate", None)             # a network object
+    assert not cases.runs_outside("evaluate", None)             # a network object: 07's own run steps
+    assert all(judge.runs_outside(name, 0) for name in ("convnet", "evaluate", "train", "conv2d_single"))
+    assert not judge.runs_outside("numerical_gradient", None)
 
 
 def test_the_harness_reads_what_the_grader_writes(tmp_path):

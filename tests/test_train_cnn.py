@@ -5,8 +5,9 @@ corpus of tests/corpus_07.py (every submission trains a network, so the class is
 in-process tests drive cnnlab.checks.check_convnet / check_evaluate / check_train with the
 solution's own cells, small edits of them, and stand-in networks that need no training.
 
-Runtime: nearly all of it the autograde run, ten notebooks that each train the network twice (the
-ungraded training cell and the graded run), about 40 s of CPU per notebook.
+Runtime: nearly all of it the autograde run, eleven notebooks that each train the network twice in
+the kernel (the ungraded training cell and the graded run) and twice again where the judge runs
+the graded functions outside the kernel (cnnlab.grading.harness_train), about 80 s of CPU per notebook.
 """
 
 import ast
@@ -15,6 +16,7 @@ import re
 import sys
 import time
 import warnings
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -41,6 +43,11 @@ PASTED = {"01_convolution": ["relu"], "03_im2col": ["im2col", "conv_forward_im2c
 # The real pipeline: one autograde run for the whole class.
 
 
+#: The autograde run is set up by the first test that asks for it and counts towards its time: eleven
+#: notebooks, each trained in the kernel and again by the judge outside it, on a shared machine.
+AUTOGRADE_TIMEOUT = pytest.mark.timeout(2700)
+
+
 @pytest.fixture(scope="module")
 def graded(tmp_path_factory):
     course = make_course(tmp_path_factory.mktemp(NAME), [NAME])
@@ -61,6 +68,7 @@ def _source(notebook, cell_id):
     return next(c.source for c in notebook.cells if c.get("id") == cell_id)
 
 
+@AUTOGRADE_TIMEOUT
 def test_the_solution_gets_full_marks_and_says_how_well_it_trained(graded):
     course, got, points = graded
     assert set(points) == set(GRADED) and sum(points.values()) == 10
@@ -70,6 +78,7 @@ def test_the_solution_gets_full_marks_and_says_how_well_it_trained(graded):
     assert float(accuracy) >= 98.0 and float(seconds) <= checks.train_time_limit()
 
 
+@AUTOGRADE_TIMEOUT
 def test_the_untouched_release_gets_zero_on_every_graded_cell(graded):
     course, got, points = graded
     assert got["untouched"] == {cell: 0.0 for cell in points}
@@ -78,6 +87,7 @@ def test_the_untouched_release_gets_zero_on_every_graded_cell(graded):
 
 
 @pytest.mark.parametrize("k", range(len(corpus_07.SUBMISSIONS)), ids=[s.label for s in corpus_07.SUBMISSIONS])
+@AUTOGRADE_TIMEOUT
 def test_a_submission_loses_exactly_the_affected_points_with_the_mistake_named(graded, k):
     course, got, points = graded
     sub = corpus_07.SUBMISSIONS[k]
@@ -89,6 +99,42 @@ def test_a_submission_loses_exactly_the_affected_points_with_the_mistake_named(g
         else:
             assert got[f"s{k:02d}"][cell] == points[cell], f"{sub.label}: {cell} lost points:\n{feedback}"
             assert "Traceback" not in feedback and "✓" in feedback
+
+
+def judge_report(course, student):
+    """What JudgeOutside wrote for ``student``: grading/judge/07_train_cnn/<student>.json."""
+    return json.loads((Path(course) / "grading" / "judge" / NAME / f"{student}.json").read_text(encoding="utf-8"))
+
+
+@AUTOGRADE_TIMEOUT
+def test_every_graded_cell_is_judged_outside_the_kernel_with_the_kernel_s_verdict(graded):
+    # The harness ran the student's cells in a sandbox with cnnlab.nn but not cnnlab.checks, the
+    # judge here applied the checks' rules: same verdict as the notebook's own checks, same mistake.
+    course, got, points = graded
+    students = ["solution", "untouched"] + [f"s{k:02d}" for k, sub in enumerate(corpus_07.SUBMISSIONS) if not sub.kernel_fake]
+    for student in students:
+        report = judge_report(course, student)
+        assert report["sandboxed"] and not report["flagged"], student
+        for cell in GRADED:
+            entry = report["cells"][cell]
+            assert entry["outside"] and entry["judge"] == entry["kernel"] == (got[student][cell] == points[cell]), (student, cell, entry)
+    for k, sub in enumerate(corpus_07.SUBMISSIONS):   # the judge speaks the grader's language (English here)
+        for cell, words in sub.lost.items() if sub.language == "en" else ():
+            assert words in judge_report(course, f"s{k:02d}")["cells"][cell]["message"], (sub.label, cell)
+
+
+@AUTOGRADE_TIMEOUT
+def test_a_fake_in_the_kernel_earns_no_points(graded):
+    # An input transformer skips every test cell: the kernel saw them "pass"; the judge ran the
+    # stubs outside, so the points are 0 and the student is flagged.
+    course, got, points = graded
+    for k, sub in enumerate(corpus_07.SUBMISSIONS):
+        if sub.kernel_fake:
+            report = judge_report(course, f"s{k:02d}")
+            assert report["flagged"] and got[f"s{k:02d}"] == {cell: 0.0 for cell in points}
+            for cell in GRADED:
+                assert report["cells"][cell]["kernel"] and not report["cells"][cell]["judge"] and report["cells"][cell]["outside"]
+                assert "[cnnlab judge] The check, run outside the notebook, failed" in feedback_text(course, f"s{k:02d}", NAME, cell)
 
 
 # ---------------------------------------------------------------------------------------------

@@ -16,6 +16,8 @@ Modules, one behaviour each:
   in the trusted grader (it holds the hidden seeds) as plain data;
 - ``harness``: the small caller that runs INSIDE the sandbox, without cnnlab: the student's code
   cells, then the graded functions on the cases; plain results out;
+- ``cases_train`` / ``harness_train``: the same for 07 (a network, training): its plain cases
+  made in the grader (no test labels), its run steps in the sandbox with ``cnnlab.nn`` allowed;
 - ``judge``: the trusted side: run the harness, read the results, ``cnnlab.checks.judge`` them;
 - ``execute_inside``: the notebook run as nbgrader's Execute runs it, inside the sandbox (the feedback text);
 - ``nbgrader_preprocessors``: the stock ``nbgrader autograde`` path (``nbgrader_config.py``):

@@ -6,15 +6,17 @@ nbgrader's OverwriteCells) with :mod:`ast`, never by running it. :func:`task` tu
 into the plain data ``harness.py`` runs in the sandbox: the case inputs, the time limit, the
 keyword parameters the stub must keep, no expected values and no reference code.
 
-Only checks whose cases are plain arrays and numbers run this way (:func:`runs_outside`): the
-FunctionChecks of 01-06. numerical_gradient (cases hold Python functions) and 07 (a network
-object, training) are judged from the kernel's own verdict, flagged ``judged_in_kernel``.
+Checks whose cases are plain arrays and numbers run this way (:func:`runs_outside`): the
+FunctionChecks of 01-06. 07's checks (a network the check builds, training) run by run steps of
+their own, from the plain data of :mod:`cases_train`. numerical_gradient (cases hold Python
+functions) is judged from the kernel's own verdict, flagged ``judged_in_kernel``.
 """
 
 import ast
 
 from ..checks import CHECKS, time_limit
 from ..checks.function_check import FunctionCheck
+from . import cases_train
 from .plaintree import is_plain
 
 #: Packages the graded functions may not import, per assignment prefix (01-06: none of cnnlab).
@@ -55,9 +57,13 @@ def task(calls, cell_timeout, skip_cells):
     limit = time_limit()
     entries = []
     for name, objects, seed in calls:
+        if cases_train.runs_outside(name):   # 07: run steps of their own
+            entries.append(cases_train.entry(name, objects, seed))
+            continue
         check = CHECKS[name]
         entries.append({"check": name, "seed": seed, "objects": list(objects), "keywords": list(check.keywords),
                         "limit": float(limit), "strict": bool(check.strict), "input_rtol": float(check.input_rtol),
                         "cases": [[list(c.args), dict(c.kwargs)] for c in check.all_cases(seed)]})
-    return {"cell_timeout": float(cell_timeout), "blocked": list(BLOCKED), "skip_cells": list(skip_cells),
-            "calls": entries}
+    allowed = list(cases_train.ALLOWED) if any("runner" in e for e in entries) else []
+    return {"cell_timeout": float(cell_timeout), "blocked": list(BLOCKED), "allowed": allowed,
+            "skip_cells": list(skip_cells), "calls": entries}

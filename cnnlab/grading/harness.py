@@ -11,8 +11,13 @@ course's reference implementation fails here with ModuleNotFoundError, whatever 
 in-kernel detection.
 
 TASK (written by the trusted grader, :mod:`cnnlab.grading.cases`) holds plain data:
-{"cell_timeout": s, "blocked": ["cnnlab", ...], "calls": [{"check", "seed", "objects",
-"keywords", "limit", "strict", "input_rtol", "cases": [[args, kwargs], ...]}]}.
+{"cell_timeout": s, "blocked": ["cnnlab", ...], "allowed": [...], "calls": [{"check", "seed",
+"objects", "keywords", "limit", "strict", "input_rtol", "cases": [[args, kwargs], ...]}]}.
+
+07 is the exception (``cnnlab.grading.cases_train``): its calls carry a ``"runner"`` and run by
+``harness_train.py``, copied beside this file, and its notebook may import the copy of
+``cnnlab.nn`` and the data loaders the grader puts in the working folder (``"allowed"``); the
+blocker still refuses the rest of cnnlab.
 
 What comes back, in OUT_DIR: ``r<k>.npz`` per call, in the format of
 ``cnnlab.checks.save_results`` (read by ``load_results``, allow_pickle=False), and ``calls.json``
@@ -105,13 +110,18 @@ def plain(obj, depth=0):
 # -- no cnnlab here ----------------------------------------------------------------------------
 
 class Blocker:
-    """A meta path finder, first on sys.meta_path, that refuses the blocked packages."""
+    """A meta path finder, first on sys.meta_path, that refuses the blocked packages, except the
+    ``allowed`` modules (07: the copied part of cnnlab): a name allowed itself, or a submodule of
+    an allowed package below the blocked one."""
 
-    def __init__(self, blocked):
-        self.blocked = tuple(blocked)
+    def __init__(self, blocked, allowed=()):
+        self.blocked, self.allowed = tuple(blocked), tuple(allowed)
+
+    def is_allowed(self, name):
+        return any(name == a or (a not in self.blocked and name.startswith(a + ".")) for a in self.allowed)
 
     def find_spec(self, name, path=None, target=None):
-        if any(name == b or name.startswith(b + ".") for b in self.blocked):
+        if any(name == b or name.startswith(b + ".") for b in self.blocked) and not self.is_allowed(name):
             raise ModuleNotFoundError(f"No module named {name!r} (not available while grading)", name=name)
         return None
 
@@ -233,6 +243,8 @@ TERMINAL = ("timeout", "not_implemented", "calls_cnnlab", "reads_test_split")
 
 def run_call(call, namespace, path):
     """The run step of one check: every case, stopping where a verdict cannot change."""
+    if "runner" in call:   # 07: a run step of its own (harness_train.py)
+        return sys.modules["harness_train"].run_call(call, namespace, path)
     objects = [namespace.get(name, None) for name in call["objects"]]
     if any(name not in namespace for name in call["objects"]):
         return "undefined"
@@ -261,7 +273,9 @@ def code_cells(notebook_path, skip):
 
 def main(task_path, notebook_path, out_dir):
     task = load_tree(task_path)
-    sys.meta_path.insert(0, Blocker(task["blocked"]))
+    if any("runner" in call for call in task["calls"]):
+        import harness_train   # noqa: F401  (before the cells: it takes its clocks now)
+    sys.meta_path.insert(0, Blocker(task["blocked"], task.get("allowed", [])))
     for name in list(sys.modules):   # nothing of the blocked packages stays imported either
         if any(name == b or name.startswith(b + ".") for b in task["blocked"]):
             del sys.modules[name]

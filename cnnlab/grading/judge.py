@@ -10,7 +10,8 @@ The trusted grader (this process) never runs student code. For one notebook it
    and judges them with ``cnnlab.checks.judge`` (:func:`judge_notebook`).
 
 A :class:`Verdict` per test cell: passed, the judge's message, and ``outside`` (False where the
-check cannot run outside and the kernel's verdict stands: numerical_gradient, 07).
+check cannot run outside and the kernel's verdict stands: numerical_gradient). 07's checks run
+outside by run steps of their own (:mod:`cases_train`, ``harness_train.py``).
 """
 
 import json
@@ -25,7 +26,7 @@ import nbformat
 from .. import checks
 from ..checks.calling import kind_of
 from ..language import tr
-from . import cases
+from . import cases, cases_train
 from .plaintree import save_tree
 from .sandbox import Limits, run_sandboxed
 
@@ -64,11 +65,13 @@ def run_harness(notebook, calls, *, cell_timeout, limits=None, unsafe=False):
         nbformat.write(notebook, str(tmp / "notebook.ipynb"))
         save_tree(cases.task(calls, cell_timeout, skip), tmp / "task.npz")
         shutil.copy(HARNESS, tmp / "harness.py")
+        inputs = {name: tmp / name for name in ("notebook.ipynb", "task.npz", "harness.py")}
+        inputs.update(_train_inputs(calls, tmp))
         out = tmp / "out"
         result = run_sandboxed(
             [sys.executable, "-I", "-c", "import sys; sys.path.insert(0, '.'); import harness; "
              "harness.main('task.npz', 'notebook.ipynb', '.')"],
-            inputs={name: tmp / name for name in ("notebook.ipynb", "task.npz", "harness.py")},
+            inputs=inputs,
             output_dir=out, outputs=["calls.json"] + [f"r{k}.npz" for k in range(len(calls))],
             limits=limits or Limits(), unsafe=unsafe, expose_cnnlab=False)
         statuses = _read_statuses(out / "calls.json", len(calls))
@@ -82,6 +85,19 @@ def run_harness(notebook, calls, *, cell_timeout, limits=None, unsafe=False):
             else:
                 found.append(status)
     return found, result
+
+
+def _train_inputs(calls, tmp):
+    """07's extra inputs: its run steps and the part of cnnlab a 07 notebook may import."""
+    if not any(cases_train.runs_outside(name) for name, _, _ in calls):
+        return {}
+    shutil.copy(cases_train.HARNESS_TRAIN, tmp / "harness_train.py")
+    return {"harness_train.py": tmp / "harness_train.py", "cnnlab": cases_train.copy_library(tmp / "library")}
+
+
+def runs_outside(name, seed):
+    """The check ``name`` runs in the sandbox: from plain cases (01-06) or by 07's run steps."""
+    return cases.runs_outside(name, seed) or cases_train.runs_outside(name)
 
 
 def _read_statuses(path, n):
@@ -131,7 +147,7 @@ def judge_notebook(notebook, *, cell_timeout=120, limits=None, unsafe=False):
     """
     planned = {cell_id: cases.planned_calls(source) for cell_id, source in test_cells(notebook).items()}
     outside = [(cell_id, call) for cell_id, calls in planned.items() for call in calls
-               if cases.runs_outside(call[0], call[2])]
+               if runs_outside(call[0], call[2])]
     found, result = ([], None)
     if outside:
         found, result = run_harness(notebook, [call for _, call in outside], cell_timeout=cell_timeout,
@@ -143,8 +159,8 @@ def judge_notebook(notebook, *, cell_timeout=120, limits=None, unsafe=False):
             verdicts[cell_id] = Verdict(passed=False, outside=False)
             continue
         messages, keys, passed = [], [], True
-        for (name, objects, _), f in mine:
-            ok, text, key = judge_one(name, objects, f)
+        for (name, objects, seed), f in mine:
+            ok, text, key = judge_one(name, objects, cases_train.settle(f, name, seed))
             messages.append(text)
             keys.append(key)
             passed = passed and ok
