@@ -135,7 +135,13 @@ def graded02(graded_class):
     return graded_class("02_padding_stride")
 
 
-@pytest.fixture(params=list(corpus.ALL))
+def by_assignment(name, *values, id=None):
+    """A parameter graded with its assignment's class: one xdist group per assignment, so two
+    workers grade two assignments at once and each class is graded once."""
+    return pytest.param(*(values or (name,)), id=id, marks=pytest.mark.xdist_group(name))
+
+
+@pytest.fixture(params=[by_assignment(name) for name in corpus.ALL])
 def graded(request, graded_class):
     return graded_class(request.param)
 
@@ -155,7 +161,7 @@ def corpus_cases():
     for name, functions in corpus.ALL.items():
         for function, answers in functions.items():
             for k, a in enumerate(answers):
-                yield pytest.param(name, function, k, id=f"{function}-{k:02d}-{a.label}")
+                yield by_assignment(name, name, function, k, id=f"{function}-{k:02d}-{a.label}")
 
 
 @pytest.mark.parametrize("name, function, k", list(corpus_cases()))
@@ -174,7 +180,7 @@ def test_corpus_answer_is_graded_right_and_the_mistake_is_named(name, function, 
         assert a.named in feedback, f"the feedback for '{a.label}' does not say '{a.named}':\n{feedback}"
 
 
-@pytest.mark.parametrize("name", list(corpus.ALL))
+@pytest.mark.parametrize("name", [by_assignment(name) for name in corpus.ALL])
 def test_japanese_feedback_names_the_mistake(name, graded_class):
     graded = graded_class(name)
     checked = 0
@@ -188,30 +194,36 @@ def test_japanese_feedback_names_the_mistake(name, graded_class):
     assert checked > 0
 
 
+@pytest.mark.xdist_group("01_convolution")
 def test_a_broken_notebook_scores_zero_and_the_class_goes_on(graded01):
     assert set(graded01.scores["broken"].values()) == {0.0}
     assert graded01.scores["solution"] == graded01.points  # graded after 'broken' in the same run
 
 
+@pytest.mark.xdist_group("01_convolution")
 def test_a_hanging_cell_is_interrupted_and_only_that_function_loses(graded01):
     assert graded01.scores["hangs"] == {"test-conv2d-single": 3.0, "test-conv2d-multi": 3.0, "test-relu": 0.0}
 
 
+@pytest.mark.xdist_group("01_convolution")
 def test_edited_test_cells_are_restored_before_grading(graded01):
     assert graded01.scores["tampered"]["test-conv2d-single"] == 0.0
     assert "kernel is flipped" in graded01.feedback("tampered", "conv2d_single")
     assert sum(graded01.scores["tampered"].values()) == 4.0  # the 100 points were not believed
 
 
+@pytest.mark.xdist_group("01_convolution")
 def test_a_deleted_test_cell_is_put_back_and_graded(graded01):
     assert graded01.scores["deleted"]["test-relu"] == 1.0
     assert graded01.scores["deleted"]["test-conv2d-single"] == 3.0
 
 
+@pytest.mark.xdist_group("01_convolution")
 def test_patching_the_checks_in_an_answer_cell_does_not_help(graded01):
     assert graded01.scores["patcher"]["test-conv2d-single"] == 0.0
 
 
+@pytest.mark.xdist_group("02_padding_stride")
 def test_feedback_and_export_run_on_the_graded_class(graded02):
     nbgrader(graded02.course, "generate_feedback", "02_padding_stride")
     answers = corpus.ALL["02_padding_stride"]["conv_forward"]

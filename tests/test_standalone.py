@@ -85,7 +85,7 @@ def test_no_tracked_file_refers_to_a_path_outside_the_repository():
 def collected(folder):
     """How many tests ``python -m pytest --collect-only -q`` finds in ``folder`` (asserting it succeeds)."""
     env = {**os.environ, "PYTHONPATH": str(folder)}  # the clone's own cnnlab, not the installed one
-    done = subprocess.run([sys.executable, "-m", "pytest", "--collect-only", "-q", "-p", "no:cacheprovider"],
+    done = subprocess.run([sys.executable, "-m", "pytest", "--collect-only", "-q", "-n", "0", "-p", "no:cacheprovider"],
                           cwd=folder, env=env, capture_output=True, text=True, timeout=600)
     assert done.returncode == 0, f"collection failed in {folder}:\n{done.stdout[-3000:]}\n{done.stderr[-3000:]}"
     counts = re.findall(r"^(\d+) tests? collected", done.stdout, flags=re.M)
