@@ -1,11 +1,14 @@
 """Assignment 07_train_cnn: the real nbgrader pipeline once, then the 07 checks in-process.
 
 One `nbgrader autograde` run grades the instructor's solution, the untouched release and the
-corpus of tests/corpus_07.py (every submission trains a network, so the class is small). The
+submissions of tests/corpus_07.py whose graded training decides a point, or that cost no training
+(every other submission trains a network for nothing the run can tell apart: their lost points are
+in the gradient check or evaluate, which tests/test_judge_train.py proves for every submission, the
+sandbox's run steps against the kernel's). The
 in-process tests drive cnnlab.checks.check_convnet / check_evaluate / check_train with the
 solution's own cells, small edits of them, and stand-in networks that need no training.
 
-Runtime: nearly all of it the autograde run, eleven notebooks that each train the network twice in
+Runtime: nearly all of it the autograde run, eight notebooks that each train the network twice in
 the kernel (the ungraded training cell and the graded run) and twice again where the judge runs
 the graded functions outside the kernel (cnnlab.grading.harness_train), about 80 s of CPU per notebook.
 """
@@ -43,9 +46,16 @@ PASTED = {"01_convolution": ["relu"], "03_im2col": ["im2col", "conv_forward_im2c
 # The real pipeline: one autograde run for the whole class.
 
 
-#: The autograde run is set up by the first test that asks for it and counts towards its time: eleven
+#: The autograde run is set up by the first test that asks for it and counts towards its time: eight
 #: notebooks, each trained in the kernel and again by the judge outside it, on a shared machine.
 AUTOGRADE_TIMEOUT = pytest.mark.timeout(2700)
+
+
+#: Submissions left out of the autograde run: nothing they lose is decided by training (see above).
+JUDGED_WITHOUT_TRAINING = ("missing-1/N-and-unweighted-batch-means", "pooling-gradient-to-every-cell",
+                           "wrong-conv_backward-swapped-for-the-library-conv2d")
+#: Indexes into corpus_07.SUBMISSIONS of the submissions the autograde run grades.
+AUTOGRADED = [k for k, sub in enumerate(corpus_07.SUBMISSIONS) if sub.label not in JUDGED_WITHOUT_TRAINING]
 
 
 @pytest.fixture(scope="module")
@@ -54,7 +64,8 @@ def graded(tmp_path_factory):
     release, solution = release_notebook(course, NAME), source_notebook(NAME)
     submit(course, "solution", NAME, answer(solution, {}, language="en"))
     submit(course, "untouched", NAME, release)
-    for k, sub in enumerate(corpus_07.SUBMISSIONS):
+    for k in AUTOGRADED:
+        sub = corpus_07.SUBMISSIONS[k]
         filled = {cell: _source(solution, cell) for cell in ANSWER_CELLS}
         filled.update(sub.cells)
         submit(course, f"s{k:02d}", NAME, answer(release, filled, language=sub.language))
@@ -86,7 +97,7 @@ def test_the_untouched_release_gets_zero_on_every_graded_cell(graded):
         assert "まだ実装されていません" in feedback_text(course, "untouched", NAME, cell)
 
 
-@pytest.mark.parametrize("k", range(len(corpus_07.SUBMISSIONS)), ids=[s.label for s in corpus_07.SUBMISSIONS])
+@pytest.mark.parametrize("k", AUTOGRADED, ids=[corpus_07.SUBMISSIONS[k].label for k in AUTOGRADED])
 @AUTOGRADE_TIMEOUT
 def test_a_submission_loses_exactly_the_affected_points_with_the_mistake_named(graded, k):
     course, got, points = graded
@@ -111,14 +122,14 @@ def test_every_graded_cell_is_judged_outside_the_kernel_with_the_kernel_s_verdic
     # The harness ran the student's cells in a sandbox with cnnlab.nn but not cnnlab.checks, the
     # judge here applied the checks' rules: same verdict as the notebook's own checks, same mistake.
     course, got, points = graded
-    students = ["solution", "untouched"] + [f"s{k:02d}" for k, sub in enumerate(corpus_07.SUBMISSIONS) if not sub.kernel_fake]
+    students = ["solution", "untouched"] + [f"s{k:02d}" for k in AUTOGRADED if not corpus_07.SUBMISSIONS[k].kernel_fake]
     for student in students:
         report = judge_report(course, student)
         assert report["sandboxed"] and not report["flagged"], student
         for cell in GRADED:
             entry = report["cells"][cell]
             assert entry["outside"] and entry["judge"] == entry["kernel"] == (got[student][cell] == points[cell]), (student, cell, entry)
-    for k, sub in enumerate(corpus_07.SUBMISSIONS):   # the judge speaks the grader's language (English here)
+    for k, sub in ((k, corpus_07.SUBMISSIONS[k]) for k in AUTOGRADED):   # the judge speaks the grader's language (English here)
         for cell, words in sub.lost.items() if sub.language == "en" else ():
             assert words in judge_report(course, f"s{k:02d}")["cells"][cell]["message"], (sub.label, cell)
 
@@ -128,8 +139,8 @@ def test_a_fake_in_the_kernel_earns_no_points(graded):
     # An input transformer skips every test cell: the kernel saw them "pass"; the judge ran the
     # stubs outside, so the points are 0 and the student is flagged.
     course, got, points = graded
-    for k, sub in enumerate(corpus_07.SUBMISSIONS):
-        if sub.kernel_fake:
+    for k in AUTOGRADED:
+        if corpus_07.SUBMISSIONS[k].kernel_fake:
             report = judge_report(course, f"s{k:02d}")
             assert report["flagged"] and got[f"s{k:02d}"] == {cell: 0.0 for cell in points}
             for cell in GRADED:
