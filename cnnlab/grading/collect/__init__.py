@@ -17,13 +17,13 @@ Who sent a file, read from its path (the first layout that matches wins):
   numbers the upload, ``late`` marks a late submission (reported in ``Record.late``; no
   ``timestamp.txt`` is written), ``-1`` a re-upload of a file with the same name.
 - plain:   ``student/any/name.ipynb``.
+- ``pattern``: a regular expression searched in the path (``/`` separators) with a named group
+  ``student``; optional groups ``attempt`` (digits, higher = later) and ``late`` (non-empty = late).
+  When a pattern is given, only it is used.
 
 The LMS's number for the person (Moodle's participant number, Canvas's user number) is kept in
 ``Record.lms_id`` and Moodle's folder name in ``Record.moodle_folder``: the grade import and the
 feedback zip upload match students by them (:mod:`cnnlab.grading.report`).
-- ``pattern``: a regular expression searched in the path (``/`` separators) with a named group
-  ``student``; optional groups ``attempt`` (digits, higher = later) and ``late`` (non-empty = late).
-  When a pattern is given, only it is used.
 
 The student folder is the name sanitised (:func:`student_folder`): Unicode NFC, spaces to ``_``,
 anything but letters, digits, ``-``, ``_`` and ``.`` to ``_``, no leading dot. Two people whose
