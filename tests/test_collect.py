@@ -141,6 +141,22 @@ def test_moodle_zip_written_by_japanese_windows_without_the_utf8_flag(tmp_path):
     assert marker(submitted, "山田_太郎") == "taro"
 
 
+def test_moodle_folders_of_moodle_4_1_and_flat_file_names(tmp_path):
+    """Moodle 4.1 and later drop the folder's last "_"; "download as folders" off gives flat names."""
+    zip_path = make_zip(tmp_path / "moodle41.zip", [
+        ("山田 太郎_123456_assignsubmission_file/07_train_cnn.ipynb", data(notebook("taro"))),
+        ("Jane Smith_123457_assignsubmission_file_07_train_cnn.ipynb", data(notebook("jane"))),
+    ])
+    submitted = tmp_path / "submitted"
+    assert collect(A, zip_path, submitted) == [
+        Record("Jane Smith_123457_assignsubmission_file_07_train_cnn.ipynb", "collected", "Jane_Smith", "Jane Smith",
+               lms_id="123457", moodle_folder="Jane Smith_123457_assignsubmission_file_"),
+        Record("山田 太郎_123456_assignsubmission_file/07_train_cnn.ipynb", "collected", "山田_太郎", "山田 太郎",
+               lms_id="123456", moodle_folder="山田 太郎_123456_assignsubmission_file"),
+    ]
+    assert [marker(submitted, s) for s in folders(submitted)] == ["jane", "taro"]
+
+
 def test_canvas_zip_late_marker_and_resubmissions(tmp_path):
     zip_path = make_zip(tmp_path / "canvas.zip", [
         ("yamadataro_12345_67890_07_train_cnn.ipynb", data(notebook("taro-1")), LATER),

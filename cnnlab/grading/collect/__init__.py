@@ -9,7 +9,8 @@ The report has one :class:`Record` per file in the source, saying what happened 
 
 Who sent a file, read from its path (the first layout that matches wins):
 
-- Moodle:  ``Full Name_123456_assignsubmission_file_/any/name.ipynb`` (or the flat
+- Moodle:  ``Full Name_123456_assignsubmission_file_/any/name.ipynb`` (Moodle 4.1 and later:
+  ``..._assignsubmission_file/``; or the flat
   ``Full Name_123456_assignsubmission_file_name.ipynb``); the person is the participant number
   (Moodle numbers participants per assignment, so the folder is named after the name).
 - Canvas, at the top of the zip: ``lastfirst_12345_67890_name.ipynb`` and

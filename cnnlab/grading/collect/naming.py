@@ -13,7 +13,9 @@ import re
 import unicodedata
 from dataclasses import dataclass
 
-_MOODLE = re.compile(r"^(?P<name>.+)_(?P<id>\d+)_assignsubmission_[a-z]+_(?P<rest>.*)$")
+# Moodle before 4.1 ends the folder with "_" ("..._assignsubmission_file_/"); 4.1 and later do not
+# ("..._assignsubmission_file/"; the comment in Moodle's mod/assign/feedback/file/importziplib.php).
+_MOODLE = re.compile(r"^(?P<name>.+)_(?P<id>\d+)_assignsubmission_[a-z]+(?:_(?P<rest>.*))?$")
 _CANVAS = re.compile(r"^(?P<name>[^_]+)_(?:(?P<late>(?i:late))_)?(?P<user>\d+)_(?P<upload>\d+)_(?P<file>.+)$")
 _RESUBMISSION = re.compile(r"^(?P<stem>.+)-(?P<n>\d+)(?P<ext>\.ipynb)$", re.IGNORECASE)
 
@@ -69,9 +71,10 @@ def sender_of(path, assignment, regex):
     for i, part in enumerate(parts):
         moodle = _MOODLE.match(part)
         # Moodle's prefix ends a folder name ("..._file_/x.ipynb") or starts a flat file name.
-        if moodle and (moodle["rest"] == "") == (i < len(parts) - 1):
-            folder = part[:len(part) - len(moodle["rest"])]  # the flat file name's prefix is the folder
-            return Sender(moodle["id"], moodle["name"], moodle["rest"] or parts[-1],
+        rest = (moodle["rest"] or "") if moodle else None
+        if moodle and (rest == "") == (i < len(parts) - 1):
+            folder = part[:len(part) - len(rest)]  # the flat file name's prefix is the folder
+            return Sender(moodle["id"], moodle["name"], rest or parts[-1],
                           lms_id=moodle["id"], moodle_folder=folder)
     canvas = _CANVAS.match(parts[0]) if len(parts) == 1 else None  # Canvas zips are flat
     if canvas:
