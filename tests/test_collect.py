@@ -98,17 +98,25 @@ def test_moodle_zip_with_spaces_and_japanese_names(tmp_path):
     ])
     submitted = tmp_path / "submitted"
     report = collect(A, zip_path, submitted)
+    # The participant number and the folder as Moodle named it: what its grade worksheet and its
+    # feedback zip upload match.
+    ana = dict(lms_id="123458", moodle_folder="Ana María_123458_assignsubmission_onlinetext_")
+    jane = dict(lms_id="123457", moodle_folder="Jane Smith_123457_assignsubmission_file_")
+    hanako = dict(lms_id="123459", moodle_folder="佐藤 花子_123459_assignsubmission_file_")
+    taro = dict(lms_id="123456", moodle_folder="山田 太郎_123456_assignsubmission_file_")
     assert report == [
         Record("Ana María_123458_assignsubmission_onlinetext_/onlinetext.html", "ignored", "Ana_María",
-               "Ana María", "not a notebook (.ipynb)"),
+               "Ana María", "not a notebook (.ipynb)", **ana),
         Record("Jane Smith_123457_assignsubmission_file_/07_train_cnn (1).ipynb", "collected", "Jane_Smith",
-               "Jane Smith", repairs=("renamed '07_train_cnn (1).ipynb' to '07_train_cnn.ipynb'",)),
+               "Jane Smith", repairs=("renamed '07_train_cnn (1).ipynb' to '07_train_cnn.ipynb'",), **jane),
         Record("Jane Smith_123457_assignsubmission_file_/report.pdf", "ignored", "Jane_Smith", "Jane Smith",
-               "not a notebook (.ipynb)"),
-        Record("佐藤 花子_123459_assignsubmission_file_/07_train_cnn.ipynb", "collected", "佐藤_花子", "佐藤 花子"),
+               "not a notebook (.ipynb)", **jane),
+        Record("佐藤 花子_123459_assignsubmission_file_/07_train_cnn.ipynb", "collected", "佐藤_花子", "佐藤 花子",
+               **hanako),
         Record("佐藤 花子_123459_assignsubmission_file_/draft.ipynb", "superseded", "佐藤_花子", "佐藤 花子",
-               "佐藤 花子_123459_assignsubmission_file_/07_train_cnn.ipynb chosen: named as the assignment"),
-        Record("山田 太郎_123456_assignsubmission_file_/07_train_cnn.ipynb", "collected", "山田_太郎", "山田 太郎"),
+               "佐藤 花子_123459_assignsubmission_file_/07_train_cnn.ipynb chosen: named as the assignment", **hanako),
+        Record("山田 太郎_123456_assignsubmission_file_/07_train_cnn.ipynb", "collected", "山田_太郎", "山田 太郎",
+               **taro),
     ]
     assert folders(submitted) == ["Jane_Smith", "佐藤_花子", "山田_太郎"]
     assert [marker(submitted, s) for s in folders(submitted)] == ["jane", "hanako", "taro"]
@@ -128,8 +136,25 @@ def test_moodle_zip_written_by_japanese_windows_without_the_utf8_flag(tmp_path):
     with zipfile.ZipFile(zip_path) as archive:
         assert archive.infolist()[0].flag_bits & 0x800 == 0  # Python reads it as cp437 mojibake
     submitted = tmp_path / "submitted"
-    assert collect(A, zip_path, submitted) == [Record(name, "collected", "山田_太郎", "山田 太郎")]
+    assert collect(A, zip_path, submitted) == [Record(name, "collected", "山田_太郎", "山田 太郎", lms_id="123456",
+                                                      moodle_folder="山田 太郎_123456_assignsubmission_file_")]
     assert marker(submitted, "山田_太郎") == "taro"
+
+
+def test_moodle_folders_of_moodle_4_1_and_flat_file_names(tmp_path):
+    """Moodle 4.1 and later drop the folder's last "_"; "download as folders" off gives flat names."""
+    zip_path = make_zip(tmp_path / "moodle41.zip", [
+        ("山田 太郎_123456_assignsubmission_file/07_train_cnn.ipynb", data(notebook("taro"))),
+        ("Jane Smith_123457_assignsubmission_file_07_train_cnn.ipynb", data(notebook("jane"))),
+    ])
+    submitted = tmp_path / "submitted"
+    assert collect(A, zip_path, submitted) == [
+        Record("Jane Smith_123457_assignsubmission_file_07_train_cnn.ipynb", "collected", "Jane_Smith", "Jane Smith",
+               lms_id="123457", moodle_folder="Jane Smith_123457_assignsubmission_file_"),
+        Record("山田 太郎_123456_assignsubmission_file/07_train_cnn.ipynb", "collected", "山田_太郎", "山田 太郎",
+               lms_id="123456", moodle_folder="山田 太郎_123456_assignsubmission_file"),
+    ]
+    assert [marker(submitted, s) for s in folders(submitted)] == ["jane", "taro"]
 
 
 def test_canvas_zip_late_marker_and_resubmissions(tmp_path):
@@ -148,14 +173,15 @@ def test_canvas_zip_late_marker_and_resubmissions(tmp_path):
         Record("alice/x_1_2_07_train_cnn.ipynb", "collected", "alice", "alice",
                repairs=("renamed 'x_1_2_07_train_cnn.ipynb' to '07_train_cnn.ipynb'",)),
         Record("suzukihanako_22222_70001_07_train_cnn.ipynb", "superseded", "suzukihanako", "suzukihanako",
-               "suzukihanako_22222_70002_07_train_cnn.ipynb chosen: Canvas upload 70002 > 70001"),
-        Record("suzukihanako_22222_70002_07_train_cnn.ipynb", "collected", "suzukihanako", "suzukihanako"),
+               "suzukihanako_22222_70002_07_train_cnn.ipynb chosen: Canvas upload 70002 > 70001", lms_id="22222"),
+        Record("suzukihanako_22222_70002_07_train_cnn.ipynb", "collected", "suzukihanako", "suzukihanako",
+               lms_id="22222"),
         Record("tanakajiro_33333_70100_07_train_cnn.py", "ignored", "tanakajiro", "tanakajiro",
-               "not a notebook (.ipynb)"),
+               "not a notebook (.ipynb)", lms_id="33333"),
         Record("yamadataro_12345_67890_07_train_cnn.ipynb", "superseded", "yamadataro", "yamadataro",
-               "yamadataro_late_12345_67890_07_train_cnn-1.ipynb chosen: resubmission 1 > 0"),
+               "yamadataro_late_12345_67890_07_train_cnn-1.ipynb chosen: resubmission 1 > 0", lms_id="12345"),
         Record("yamadataro_late_12345_67890_07_train_cnn-1.ipynb", "collected", "yamadataro", "yamadataro",
-               late=True),
+               late=True, lms_id="12345"),  # the user number (12345), not the upload number
     ]
     assert [marker(submitted, s) for s in folders(submitted)] == ["alice", "hanako-2", "taro-2"]
 
@@ -260,8 +286,10 @@ def test_names_that_collide_after_sanitising_are_both_rejected(tmp_path):
         Record("alice/07_train_cnn.ipynb", "rejected", "alice", "alice", alice),
         Record("bob/07_train_cnn.ipynb", "collected", "bob", "bob"),
         Record("sub-..-x.ipynb", "ignored", reason="no student in the path"),
-        Record("山田 太郎_1_assignsubmission_file_/07_train_cnn.ipynb", "rejected", "山田_太郎", "山田 太郎", yamada),
-        Record("山田 太郎_2_assignsubmission_file_/07_train_cnn.ipynb", "rejected", "山田_太郎", "山田 太郎", yamada),
+        Record("山田 太郎_1_assignsubmission_file_/07_train_cnn.ipynb", "rejected", "山田_太郎", "山田 太郎", yamada,
+               lms_id="1", moodle_folder="山田 太郎_1_assignsubmission_file_"),
+        Record("山田 太郎_2_assignsubmission_file_/07_train_cnn.ipynb", "rejected", "山田_太郎", "山田 太郎", yamada,
+               lms_id="2", moodle_folder="山田 太郎_2_assignsubmission_file_"),
     ]
     assert folders(submitted) == ["bob"]
     pattern = r"^sub-(?P<student>[^-]+)-"

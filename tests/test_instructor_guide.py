@@ -11,7 +11,9 @@ run for real in a copy of the repository, on a Moodle zip of a class of three (0
 - What the guide promises: the committed release is what nbgrader makes; the student repository,
   pushed, has no solutions/ or tests/ and carries the guide's Binder and Colab links; grades.csv has
   the hand-known points (docs/curriculum.md: 3 + 3 + 1; a flipped kernel loses conv2d_single's 3,
-  the release earns 0); one feedback page per student, with the diagnosis and no hidden test;
+  the release earns 0), in UTF-8 with a byte order mark, each row with the student's Moodle
+  participant number and name; one feedback page per student, with the diagnosis and no hidden
+  test, and the same pages in feedback-moodle.zip under the folder names of the Moodle download;
   ``nbgrader export`` reads the gradebook ``cnnlab grade`` wrote; ``--force`` grades a resubmission.
 """
 
@@ -47,9 +49,11 @@ PUSH = "git -C ../cnn-course push -u origin main"
 GRADE = "cnnlab grade 01_convolution ~/Downloads/submissions.zip --out grading --jobs 2"
 SHOW_CSV = "cat grading/grades.csv"
 FEEDBACK = "ls grading/feedback/*/01_convolution.html"
+FEEDBACK_ZIP = "python -m zipfile -l grading/feedback-moodle.zip"
 EXPORT = "nbgrader export --to grading/nbgrader-grades.csv"
 REGRADE = "cnnlab grade 01_convolution ~/Downloads/submissions-again.zip --out grading --jobs 2 --force"
-COMMANDS = [SANDBOX, RELEASE, RELEASE_STATUS, STUDENT_REPO, REMOTE, PUSH, GRADE, SHOW_CSV, FEEDBACK, EXPORT, REGRADE]
+COMMANDS = [SANDBOX, RELEASE, RELEASE_STATUS, STUDENT_REPO, REMOTE, PUSH, GRADE, SHOW_CSV, FEEDBACK, FEEDBACK_ZIP, EXPORT,
+            REGRADE]
 
 # What differs in the test, {text in the guide: what the test puts there}, filled in per run:
 # the instructor's downloads folder holds the test's LMS zips, and GitHub is a local bare repository.
@@ -109,7 +113,7 @@ def test_setup_blocks_are_the_readme_install_commands():
 class Ran:
     stdout: str
     stderr: str
-    grades_csv: str | None   # grading/grades.csv just after the command, if there was one
+    grades_csv: bytes | None   # grading/grades.csv just after the command, if there was one
 
 
 def copy_of_repository(dest):
@@ -165,7 +169,7 @@ def followed(tmp_path_factory):
         if done.returncode != 0:
             pytest.fail(f"{line}\nexited with {done.returncode}:\n{done.stdout[-3000:]}\n{done.stderr[-3000:]}")
         csv_path = course / "grading" / "grades.csv"
-        ran[command] = Ran(done.stdout, done.stderr, csv_path.read_text(encoding="utf-8") if csv_path.exists() else None)
+        ran[command] = Ran(done.stdout, done.stderr, csv_path.read_bytes() if csv_path.exists() else None)
     return {"top": top, "course": course, "remote": remote, "ran": ran, "substituted": used}
 
 
@@ -189,7 +193,8 @@ SHOWN = {
     "sandbox": (lambda f: f["ran"][SANDBOX].stdout, "whole"),
     "no-sandbox": (lambda f: refusal(f["course"]), "whole"),
     "grade": (lambda f: f["ran"][GRADE].stdout, "end"),
-    "grades.csv": (lambda f: f["ran"][SHOW_CSV].stdout, "whole"),
+    # cat prints the byte order mark too (checked in test_grades_csv_opens_in_excel...); the page cannot show it.
+    "grades.csv": (lambda f: f["ran"][SHOW_CSV].stdout.removeprefix("\ufeff"), "whole"),
     "grading/nbgrader-grades.csv": (lambda f: (f["course"] / "grading" / "nbgrader-grades.csv").read_text(encoding="utf-8"),
                                     "whole"),
 }
@@ -220,8 +225,8 @@ def test_the_pushed_student_repository_has_no_solutions_and_the_guides_links(fol
     assert len(links) == 2 and [link for link in links if link not in readme] == []
 
 
-def points(csv_text, students):
-    rows = {r["student"]: r for r in csv.DictReader(io.StringIO(csv_text))}
+def points(csv_bytes, students):
+    rows = {r["student"]: r for r in csv.DictReader(io.StringIO(csv_bytes.decode("utf-8-sig")))}
     assert set(rows) == set(students)
     return {s: (r["conv2d_single"], r["conv2d_multi"], r["relu"], r["total"], r["status"]) for s, r in rows.items()}
 
@@ -229,6 +234,25 @@ def points(csv_text, students):
 def test_grades_csv_has_the_hand_known_points(followed):
     found = points(followed["ran"][GRADE].grades_csv, FIRST_POINTS)
     assert found == {s: (*p, "graded") for s, p in FIRST_POINTS.items()}
+
+
+def test_grades_csv_opens_in_excel_and_carries_moodles_participant_numbers(followed):
+    raw = followed["ran"][GRADE].grades_csv
+    assert raw.startswith(b"\xef\xbb\xbf")   # the byte order mark: Excel reads UTF-8, not cp932
+    rows = list(csv.DictReader(io.StringIO(raw.decode("utf-8-sig"))))
+    assert {r["student"]: (r["lms_id"], r["name"]) for r in rows} == {
+        "山田_花子": ("100001", "山田 花子"), "鈴木_太郎": ("100002", "鈴木 太郎"), "佐藤_次郎": ("100003", "佐藤 次郎")}
+
+
+def test_the_moodle_feedback_zip_has_each_page_in_the_students_download_folder(followed):
+    folders = {name.replace(" ", "_"): f"{name}_{number}_assignsubmission_file_" for name, number in PARTICIPANTS.items()}
+    with zipfile.ZipFile(followed["course"] / "grading" / "feedback-moodle.zip") as z:
+        assert sorted(z.namelist()) == sorted(f"{folder}/feedback.html" for folder in folders.values())
+        for student, folder in folders.items():
+            page = (followed["course"] / "grading" / "feedback" / student / f"{NAME}.html").read_bytes()
+            assert z.read(f"{folder}/feedback.html") == page
+    listed = followed["ran"][FEEDBACK_ZIP].stdout
+    assert [folder for folder in folders.values() if f"{folder}/feedback.html" not in listed] == []
 
 
 def hidden_test_lines():

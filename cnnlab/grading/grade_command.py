@@ -12,9 +12,12 @@ course folder (the repository root, where ``nbgrader_config.py`` is).
 3. **Write the gradebook from one process**: one stock ``nbgrader autograde`` (the course's
    ``nbgrader_config.py``) takes the runs from the cache (identical notebooks only, else it runs
    them itself) and records the points. SQLite never sees two writers.
-4. **Report**: ``DIR/grades.csv`` (student, points per function, total, status, reason),
+4. **Report**: ``DIR/grades.csv`` (student, the LMS's id and name, points per function, total,
+   status, reason; UTF-8 with a byte order mark, for Excel),
    ``DIR/feedback/<student>/<assignment>.html`` (per function: points and the judge's diagnosis),
-   a summary table. Students already autograded are skipped unless ``--force``.
+   ``DIR/feedback-moodle.zip`` when the submissions came from Moodle (the pages in the folders
+   Moodle's feedback zip upload expects), a summary table. Students already autograded are
+   skipped unless ``--force``.
 
 Where no sandbox can be made, grading refuses and says what is missing, unless
 ``--unsafe-no-sandbox``: then every row of the CSV and the summary says "unsandboxed".

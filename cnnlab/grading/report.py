@@ -1,11 +1,14 @@
 """What ``cnnlab grade`` writes and prints: grades.csv, one feedback page per student, the
-summary table and the progress bar. Points come from the gradebook; diagnoses from the judge's
-reports (``DIR/judge/<assignment>/<student>.json``, written by the trusted grader)."""
+feedback zip for Moodle, the summary table and the progress bar. Points come from the gradebook;
+diagnoses from the judge's reports (``DIR/judge/<assignment>/<student>.json``, written by the
+trusted grader); the LMS's identifiers from the collection's records."""
 
 import csv
 import html
 import json
+import os
 import sys
+import zipfile
 from pathlib import Path
 
 import nbformat
@@ -51,7 +54,7 @@ def write(root, assignment, out, records, skipped, log, unsafe):
     for student in sorted(set(scores) | {r.student for r in records if r.student}):
         judge = _judge_report(out, assignment, student)
         cells = scores.get(student, {})
-        row = {"student": student}
+        row = {"student": student, **lms_columns(records, student)}
         for cell_id, name in names.items():
             row[name] = cells.get(cell_id, (0.0, 0.0))[0] if cells else ""
         row["total"] = sum(score for score, _ in cells.values()) if cells else ""
@@ -72,11 +75,71 @@ def write(root, assignment, out, records, skipped, log, unsafe):
         if cells:
             _feedback_page(out / "feedback" / student / f"{assignment}.html", student, assignment, names, cells, judge)
     out.mkdir(parents=True, exist_ok=True)
-    with open(out / "grades.csv", "w", newline="", encoding="utf-8") as f:
-        writer = csv.DictWriter(f, ["student", *names.values(), "total", "status", "reason"])
+    write_csv(out / "grades.csv", ["student", *LMS_COLUMNS, *names.values(), "total", "status", "reason"], rows)
+    moodle_feedback_zip(out, assignment, records)
+    return rows
+
+
+LMS_COLUMNS = ("lms_id", "name")
+
+
+def lms_columns(records, student):
+    """{'lms_id': ..., 'name': ...} of a student, from the collection's records.
+
+    ``lms_id`` is what the LMS's grade import matches (Moodle's participant number, Canvas's user
+    number), ``name`` the name as the download wrote it; both '' when no record names the student
+    (e.g. graded by an earlier run from another download). The collected file's record is
+    preferred: the only one that surely belongs to the graded notebook.
+    """
+    mine = sorted((r for r in records if r.student == student), key=lambda r: r.status != "collected")
+    if not mine:
+        return {"lms_id": "", "name": ""}
+    return {"lms_id": mine[0].lms_id, "name": mine[0].name or ""}
+
+
+def write_csv(path, columns, rows):
+    """Write ``rows`` (dicts keyed by ``columns``) as CSV in UTF-8 with a byte order mark.
+
+    The mark is why: Excel opens a CSV without one in the system's code page (cp932 on Japanese
+    Windows), which garbles Japanese names; with it, Excel reads UTF-8. Python's ``csv`` and the
+    LMSs read it too (``utf-8-sig``).
+    """
+    with open(path, "w", newline="", encoding="utf-8-sig") as f:
+        writer = csv.DictWriter(f, columns)
         writer.writeheader()
         writer.writerows(rows)
-    return rows
+
+
+def moodle_feedback_zip(out, assignment, records):
+    """``out/feedback-moodle.zip`` for Moodle's "Upload multiple feedback files in a zip"; its path.
+
+    One member per student collected from a Moodle download who has a feedback page:
+    ``<the student's folder in the download>/feedback.html``. Moodle finds the student by that
+    folder: its importer (mod/assign/feedback/file/importziplib.php,
+    ``assignfeedback_file_zip_importer::is_valid_filename_for_import``) splits each path part at
+    ``_`` into full name, participant id, plugin type and plugin name, keeps the parts whose
+    participant id is one of the assignment's participants, and stores the rest of the path
+    (here ``feedback.html``) as that student's feedback file. Its help text (``feedbackzip_help``)
+    says the same: the participant id is "the second part of each filename immediately after the
+    users full name", as in the download.
+
+    With nothing to put in it (no student from Moodle, or none with a page) there is no zip, and
+    one left by an earlier run is removed: it belongs to another download and must not be
+    uploaded for this one. Returns the path, or None.
+    """
+    target = Path(out) / "feedback-moodle.zip"
+    folders = {r.student: r.moodle_folder for r in records if r.status == "collected" and r.moodle_folder}
+    pages = {s: Path(out) / "feedback" / s / f"{assignment}.html" for s in folders}
+    members = sorted((folder, pages[s]) for s, folder in folders.items() if pages[s].is_file())
+    if not members:
+        target.unlink(missing_ok=True)
+        return None
+    partial = target.with_name(".feedback-moodle.zip.partial")
+    with zipfile.ZipFile(partial, "w", zipfile.ZIP_DEFLATED) as archive:
+        for folder, page in members:
+            archive.write(page, f"{folder}/feedback.html")
+    os.replace(partial, target)
+    return target
 
 
 def _judge_report(out, assignment, student):
@@ -114,7 +177,7 @@ def summary(rows, assignment, skipped):
         lines.append(f"  UNSANDBOXED: {len(unsandboxed)} grades were made without a sandbox")
     graded = [r for r in rows if r["status"] in ("graded", "flagged")]
     if graded:
-        columns = [k for k in rows[0] if k not in ("student", "total", "status", "reason")]
+        columns = [k for k in rows[0] if k not in ("student", *LMS_COLUMNS, "total", "status", "reason")]
         lines.append("  mean points: " + ", ".join(
             f"{c} {sum(float(r[c] or 0) for r in graded) / len(graded):.2f}" for c in columns))
     return "\n".join(lines)

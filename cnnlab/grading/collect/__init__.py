@@ -9,7 +9,8 @@ The report has one :class:`Record` per file in the source, saying what happened 
 
 Who sent a file, read from its path (the first layout that matches wins):
 
-- Moodle:  ``Full Name_123456_assignsubmission_file_/any/name.ipynb`` (or the flat
+- Moodle:  ``Full Name_123456_assignsubmission_file_/any/name.ipynb`` (Moodle 4.1 and later:
+  ``..._assignsubmission_file/``; or the flat
   ``Full Name_123456_assignsubmission_file_name.ipynb``); the person is the participant number
   (Moodle numbers participants per assignment, so the folder is named after the name).
 - Canvas, at the top of the zip: ``lastfirst_12345_67890_name.ipynb`` and
@@ -20,6 +21,10 @@ Who sent a file, read from its path (the first layout that matches wins):
 - ``pattern``: a regular expression searched in the path (``/`` separators) with a named group
   ``student``; optional groups ``attempt`` (digits, higher = later) and ``late`` (non-empty = late).
   When a pattern is given, only it is used.
+
+The LMS's number for the person (Moodle's participant number, Canvas's user number) is kept in
+``Record.lms_id`` and Moodle's folder name in ``Record.moodle_folder``: the grade import and the
+feedback zip upload match students by them (:mod:`cnnlab.grading.report`).
 
 The student folder is the name sanitised (:func:`student_folder`): Unicode NFC, spaces to ``_``,
 anything but letters, digits, ``-``, ``_`` and ``.`` to ``_``, no leading dot. Two people whose

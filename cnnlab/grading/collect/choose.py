@@ -66,7 +66,8 @@ def _sort_entry(entry, assignment, regex):
         return Record(entry.path, "ignored", reason="hidden or system file"), None
     sender = sender_of(entry.path, assignment, regex)
     student = student_folder(sender.name) if sender else None
-    who = dict(student=student or None, name=sender.name, late=sender.late) if sender else {}
+    who = dict(student=student or None, name=sender.name, late=sender.late, lms_id=sender.lms_id,
+               moodle_folder=sender.moodle_folder) if sender else {}
     if entry.problem:  # a link or special file is reported as such, whoever sent it
         return Record(entry.path, "rejected", reason=entry.problem, **who), None
     if sender is None:
@@ -116,7 +117,8 @@ def _collect_student(assignment, candidates, submitted, release, budget, limits)
 def _record(candidate, status, reason="", repairs=()):
     """The Record of a candidate file."""
     s = candidate.sender
-    return Record(candidate.entry.path, status, candidate.student, s.name, reason, s.late, repairs)
+    return Record(candidate.entry.path, status, candidate.student, s.name, reason, s.late, repairs,
+                  s.lms_id, s.moodle_folder)
 
 
 def _why_chosen(chosen, other):

@@ -4,14 +4,18 @@ The layouts (Moodle, Canvas, plain, a caller's ``pattern``) and what each part o
 are listed in the package docstring (:mod:`cnnlab.grading.collect`); the first that matches
 wins, and with a ``pattern`` only the pattern is used. The LMS's key for a person (Moodle's
 participant number, Canvas's user number) is kept in :class:`Sender` so that two people whose
-names give the same folder can be told apart and both rejected.
+names give the same folder can be told apart and both rejected, and so that grades.csv can carry
+it (``lms_id``) for the LMS's grade import. Moodle's folder name is kept too (``moodle_folder``):
+its "Upload multiple feedback files in a zip" finds the student by it.
 """
 
 import re
 import unicodedata
 from dataclasses import dataclass
 
-_MOODLE = re.compile(r"^(?P<name>.+)_(?P<id>\d+)_assignsubmission_[a-z]+_(?P<rest>.*)$")
+# Moodle before 4.1 ends the folder with "_" ("..._assignsubmission_file_/"); 4.1 and later do not
+# ("..._assignsubmission_file/"; the comment in Moodle's mod/assign/feedback/file/importziplib.php).
+_MOODLE = re.compile(r"^(?P<name>.+)_(?P<id>\d+)_assignsubmission_[a-z]+(?:_(?P<rest>.*))?$")
 _CANVAS = re.compile(r"^(?P<name>[^_]+)_(?:(?P<late>(?i:late))_)?(?P<user>\d+)_(?P<upload>\d+)_(?P<file>.+)$")
 _RESUBMISSION = re.compile(r"^(?P<stem>.+)-(?P<n>\d+)(?P<ext>\.ipynb)$", re.IGNORECASE)
 
@@ -25,6 +29,8 @@ class Sender:
     filename: str  # the file name as the student gave it (LMS prefix and -N removed)
     order: tuple = ()  # ((label, number), ...) from the LMS, higher = later
     late: bool = False
+    lms_id: str = ""  # Moodle's participant number or Canvas's user number; '' for plain and pattern
+    moodle_folder: str = ""  # "Full Name_123456_assignsubmission_file_", as in Moodle's download
 
 
 def compile_pattern(pattern):
@@ -65,13 +71,16 @@ def sender_of(path, assignment, regex):
     for i, part in enumerate(parts):
         moodle = _MOODLE.match(part)
         # Moodle's prefix ends a folder name ("..._file_/x.ipynb") or starts a flat file name.
-        if moodle and (moodle["rest"] == "") == (i < len(parts) - 1):
-            return Sender(moodle["id"], moodle["name"], moodle["rest"] or parts[-1])
+        rest = (moodle["rest"] or "") if moodle else None
+        if moodle and (rest == "") == (i < len(parts) - 1):
+            folder = part[:len(part) - len(rest)]  # the flat file name's prefix is the folder
+            return Sender(moodle["id"], moodle["name"], rest or parts[-1],
+                          lms_id=moodle["id"], moodle_folder=folder)
     canvas = _CANVAS.match(parts[0]) if len(parts) == 1 else None  # Canvas zips are flat
     if canvas:
         filename, resubmission = _resubmission(canvas["file"], assignment)
         order = (("Canvas upload", int(canvas["upload"])), ("resubmission", resubmission))
-        return Sender(canvas["user"], canvas["name"], filename, order, bool(canvas["late"]))
+        return Sender(canvas["user"], canvas["name"], filename, order, bool(canvas["late"]), lms_id=canvas["user"])
     if len(parts) >= 2:
         return Sender(parts[0], parts[0], parts[-1])
     return None

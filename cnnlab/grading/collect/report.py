@@ -13,7 +13,9 @@ class Record:
     the same student was chosen; ``reason`` says why), ``"rejected"`` (unsafe or unreadable;
     ``reason``), ``"ignored"`` (not a notebook, a system file, or nobody's).
     ``late``: the LMS marked it late. ``repairs``: what was changed to make it gradable, e.g.
-    the renamed file and repeated cell ids.
+    the renamed file and repeated cell ids. ``lms_id``: Moodle's participant number or Canvas's
+    user number ('' for a plain folder or a pattern). ``moodle_folder``: the student's folder in
+    Moodle's download, e.g. ``"山田 花子_100001_assignsubmission_file_"`` ('' otherwise).
     """
 
     source: str
@@ -23,6 +25,8 @@ class Record:
     reason: str = ""
     late: bool = False
     repairs: tuple = ()
+    lms_id: str = ""
+    moodle_folder: str = ""
 
 
 def format_report(records):
