@@ -1,4 +1,5 @@
-"""Realistic student submissions for 07_train_cnn, each autograded by tests/test_train_cnn.py.
+"""Realistic student submissions for 07_train_cnn: judged both ways by tests/test_judge_train.py,
+autograded by tests/test_train_cnn.py where their training decides a point.
 
 A submission replaces some cells of the release (the other answer cells keep the instructor's
 solution) and says which graded cells must lose their points and which words the feedback
