@@ -1,6 +1,7 @@
 """The judge-outside engine without nbgrader: cases made here, the answers run by harness.py in a
 sandbox without cnnlab, the plain results judged here (cnnlab.grading.cases / harness / judge)."""
 
+import nbformat
 import numpy as np
 import pytest
 
@@ -118,3 +119,101 @@ def test_the_harness_describes_values_exactly_as_the_checks_do(sample):
     from cnnlab.grading import harness
 
     assert _same_tree(harness.plain(sample), checks_plain(sample))
+
+
+# ---------------------------------------------------------------------------------------------
+# Every corpus answer of 01-06, judged outside and in this process: the same verdict.
+
+def _is_test_cell(c):
+    meta = c.get("metadata", {}).get("nbgrader", {})
+    return c.cell_type == "code" and meta.get("grade") and not meta.get("solution")
+
+
+def _is_answer_cell(c):
+    return c.cell_type == "code" and c.get("metadata", {}).get("nbgrader", {}).get("solution")
+
+
+RESET = "for _name in [n for n in globals() if not n.startswith('__')]:\n    del globals()[_name]"
+
+
+def corpus_notebook(name):
+    """Every corpus row of ``name`` in one notebook, so that one harness run judges them all.
+
+    Row k is the solution notebook with every function's k-th answer (the solution's where the
+    list is shorter), cell ids suffixed ``-r<k>``, after a cell that empties the namespace (a
+    fresh kernel per row). Each test cell is judged where it stands, so row k's checks call row
+    k's functions as they are defined above them.
+    """
+    solution = source_notebook(name)
+    functions = corpus.ALL[name]
+    cells = []
+    for k in range(max(len(answers) for answers in functions.values())):
+        row = answer(solution, {f: answers[k].source for f, answers in functions.items() if k < len(answers)})
+        cells.append(nbformat.v4.new_code_cell(RESET, id=f"reset-r{k:02d}"))
+        for c in row.cells:
+            c = nbformat.from_dict(c)
+            c.id = f"{c.id}-r{k:02d}"
+            if "nbgrader" in c.metadata:
+                c.metadata.nbgrader.grade_id = c.id
+            cells.append(c)
+    notebook = nbformat.from_dict(solution)
+    notebook.cells = cells
+    return notebook
+
+
+def in_process_verdicts(notebook):
+    """{test cell id: (passed, mistake key)}: the answer cells run here in order, and each test
+    cell's checks run and judged here (checks.run + checks.judge) on the functions above it."""
+    verdicts, namespace = {}, None
+    for c in notebook.cells:
+        if c.id.startswith("reset-"):
+            namespace = {"np": np}
+        elif _is_answer_cell(c):
+            try:
+                exec(compile(c.source, c.id, "exec"), namespace)
+            except Exception:   # a cell that fails leaves what it defined so far, as in a kernel
+                pass
+        elif _is_test_cell(c):
+            verdicts[c.id] = _judged_here(cases.planned_calls(c.source), namespace)
+    return verdicts
+
+
+def _judged_here(calls, namespace):
+    for name, objects, seed in calls:
+        if not all(o in namespace and callable(namespace[o]) for o in objects):
+            return False, None
+        try:
+            checks.judge(checks.run(name, *(namespace[o] for o in objects), seed=seed))
+        except checks.CheckFailed as failure:
+            return False, failure.key
+    return True, None
+
+
+@pytest.mark.parametrize("name", [n for n in corpus.ALL if n[:2] in ("01", "02", "03", "04", "05", "06")])
+def test_every_corpus_answer_gets_the_same_verdict_outside_as_in_process(name, monkeypatch):
+    from cnnlab.grading.sandbox import Limits
+
+    monkeypatch.setenv("CNNLAB_TIME_LIMIT", "2")
+    notebook = corpus_notebook(name)
+    verdicts, result = judge_notebook(notebook, cell_timeout=30,
+                                      limits=Limits(cpu_seconds=1800, wall_seconds=1800.0))
+    assert result.sandboxed and result.leftover_processes == 0
+    outside = {cell: (v.passed, v.keys[-1] if v.keys and not v.passed else None) for cell, v in verdicts.items()}
+    assert all(v.outside for v in verdicts.values())
+    here = in_process_verdicts(notebook)
+    assert outside == here
+    expected = {f"test-{f.replace('_', '-')}-r{k:02d}": a.correct
+                for f, answers in corpus.ALL[name].items() for k, a in enumerate(answers)}
+    assert {cell: here[cell][0] for cell in expected} == expected
+
+
+def test_a_check_calls_the_function_above_its_test_cell_not_a_later_redefinition(monkeypatch):
+    # 03's im2col gap: the conv_forward_im2col cell defines an im2col of its own (a right one);
+    # the student's own im2col above test-im2col has its columns in (kh, kw, c) order.
+    monkeypatch.setenv("CNNLAB_TIME_LIMIT", "2")
+    wrong = next(a for a in corpus.IM2COL if a.named and "(kh, kw, c)" in a.label)
+    own = next(a for a in corpus.CONV_FORWARD_IM2COL if a.label == "tensordot, loop-based im2col of its own")
+    notebook = answer(source_notebook("03_im2col"), {"im2col": wrong.source, "conv_forward_im2col": own.source})
+    verdicts, _ = judge_notebook(notebook, cell_timeout=20)
+    assert (verdicts["test-im2col"].passed, verdicts["test-im2col"].keys[-1]) == (False, "columns_kh_kw_c")
+    assert verdicts["test-conv-forward-im2col"].passed

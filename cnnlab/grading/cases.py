@@ -50,14 +50,19 @@ def runs_outside(name, seed):
     return all(is_plain(list(c.args)) and is_plain(dict(c.kwargs)) for c in check.all_cases(seed))
 
 
-def task(calls, cell_timeout, skip_cells):
-    """The harness's task (plain data) for ``calls`` [(name, objects, seed)] that run outside."""
+def task(calls, cell_timeout, skip_cells, cells=None):
+    """The harness's task (plain data) for ``calls`` [(name, objects, seed)] that run outside.
+
+    ``cells``: the test cell of each call; the harness makes a call where its cell stands in the
+    notebook (with the functions as defined above it, as the notebook's own check sees them).
+    None: every call after the last cell.
+    """
     limit = time_limit()
     entries = []
-    for name, objects, seed in calls:
+    for (name, objects, seed), cell in zip(calls, cells or [None] * len(calls)):
         check = CHECKS[name]
         entries.append({"check": name, "seed": seed, "objects": list(objects), "keywords": list(check.keywords),
                         "limit": float(limit), "strict": bool(check.strict), "input_rtol": float(check.input_rtol),
-                        "cases": [[list(c.args), dict(c.kwargs)] for c in check.all_cases(seed)]})
+                        "cell": cell, "cases": [[list(c.args), dict(c.kwargs)] for c in check.all_cases(seed)]})
     return {"cell_timeout": float(cell_timeout), "blocked": list(BLOCKED), "skip_cells": list(skip_cells),
             "calls": entries}

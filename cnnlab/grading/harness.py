@@ -11,8 +11,9 @@ course's reference implementation fails here with ModuleNotFoundError, whatever 
 in-kernel detection.
 
 TASK (written by the trusted grader, :mod:`cnnlab.grading.cases`) holds plain data:
-{"cell_timeout": s, "blocked": ["cnnlab", ...], "calls": [{"check", "seed", "objects",
-"keywords", "limit", "strict", "input_rtol", "cases": [[args, kwargs], ...]}]}.
+{"cell_timeout": s, "blocked": ["cnnlab", ...], "skip_cells": [test cell ids], "calls": [{"check", "seed", "objects",
+"keywords", "limit", "strict", "input_rtol", "cell", "cases": [[args, kwargs], ...]}]}: each call is
+made where its test cell (``cell``) stands in the notebook, as the notebook's own check is.
 
 What comes back, in OUT_DIR: ``r<k>.npz`` per call, in the format of
 ``cnnlab.checks.save_results`` (read by ``load_results``, allow_pickle=False), and ``calls.json``
@@ -140,21 +141,19 @@ def cell_code(source):
         return source
 
 
-def run_cells(sources, namespace, timeout):
-    """Execute the code cells in order; a cell that raises or runs too long is recorded, not fatal."""
-    errors = []
-    for k, source in enumerate(sources):
+def run_cell(k, source, namespace, timeout):
+    """Execute code cell ``k``: None, or [k, what went wrong] (a raise or a timeout is recorded, not fatal)."""
+    try:
+        alarm(timeout)
         try:
-            alarm(timeout)
-            try:
-                exec(compile(cell_code(source), f"<cell {k}>", "exec"), namespace)
-            finally:
-                signal.setitimer(signal.ITIMER_REAL, 0)
-        except OutOfTime:
-            errors.append([k, "timeout"])
-        except BaseException as error:   # SystemExit, KeyboardInterrupt too: the next cell runs
-            errors.append([k, type(error).__name__])
-    return errors
+            exec(compile(cell_code(source), f"<cell {k}>", "exec"), namespace)
+        finally:
+            signal.setitimer(signal.ITIMER_REAL, 0)
+    except OutOfTime:
+        return [k, "timeout"]
+    except BaseException as error:   # SystemExit, KeyboardInterrupt too: the next cell runs
+        return [k, type(error).__name__]
+    return None
 
 
 def describe_error(error):
@@ -244,32 +243,56 @@ def run_call(call, namespace, path):
     return "ran"
 
 
-def code_cells(notebook_path, skip):
+def code_cells(notebook_path):
+    """[(cell id, source)] of the notebook's code cells, in order."""
     with open(notebook_path, encoding="utf-8") as f:
         notebook = json.load(f)
-    return [("".join(c["source"]) if isinstance(c["source"], list) else c["source"])
-            for c in notebook["cells"] if c.get("cell_type") == "code" and c.get("id") not in skip]
+    return [(c.get("id"), "".join(c["source"]) if isinstance(c["source"], list) else c["source"])
+            for c in notebook["cells"] if c.get("cell_type") == "code"]
+
+
+def block(blocked):
+    """Refuse the ``blocked`` packages from here on, and forget any already imported."""
+    sys.meta_path.insert(0, Blocker(blocked))
+    for name in list(sys.modules):
+        if any(name == b or name.startswith(b + ".") for b in blocked):
+            del sys.modules[name]
+
+
+def make_calls(calls, namespace, out_dir, statuses):
+    """Run ``calls`` [(k, call)] on the namespace as it is now; statuses[k] says how each went."""
+    for k, call in calls:
+        try:
+            statuses[k] = run_call(call, namespace, os.path.join(out_dir, f"r{k}.npz"))
+        except BaseException as error:   # whatever the student's code did to this process
+            statuses[k] = f"crashed: {type(error).__name__}"
 
 
 def main(task_path, notebook_path, out_dir):
+    """Run the code cells in order; where a test cell stands (skipped), make the calls planned for
+    it (a call's "cell"), on the functions as they are there: a later cell that redefines a
+    graded name (03's conv_forward_im2col cell with an im2col of its own) does not change what
+    that test cell's check calls, just as in the notebook. Calls of no test cell run at the end."""
     task = load_tree(task_path)
-    sys.meta_path.insert(0, Blocker(task["blocked"]))
-    for name in list(sys.modules):   # nothing of the blocked packages stays imported either
-        if any(name == b or name.startswith(b + ".") for b in task["blocked"]):
-            del sys.modules[name]
-    sources = code_cells(notebook_path, set(task["skip_cells"]))
+    block(task["blocked"])
+    skip = set(task["skip_cells"])
     out_dir = os.path.abspath(out_dir)
     namespace = {"__name__": "__main__", "__builtins__": __builtins__}
-    report = {"calls": [], "cells": []}
-    report["cells"] = run_cells(sources, namespace, task["cell_timeout"])
-    for k, call in enumerate(task["calls"]):
-        try:
-            status = run_call(call, namespace, os.path.join(out_dir, f"r{k}.npz"))
-        except BaseException as error:   # whatever the student's code did to this process
-            status = f"crashed: {type(error).__name__}"
-        report["calls"].append(status)
+    pending = list(enumerate(task["calls"]))
+    statuses = ["did_not_finish"] * len(pending)
+    errors = []
+    for k, (cell_id, source) in enumerate(code_cells(notebook_path)):
+        if cell_id in skip:
+            here = [(j, call) for j, call in pending if call.get("cell") == cell_id]
+            pending = [(j, call) for j, call in pending if call.get("cell") != cell_id]
+            make_calls(here, namespace, out_dir, statuses)
+            continue
+        error = run_cell(k, source, namespace, task["cell_timeout"])
+        if error:
+            errors.append(error)
+    make_calls(pending, namespace, out_dir, statuses)
     with open(os.path.join(out_dir, "calls.json"), "w", encoding="utf-8") as f:
-        json.dump(report, f)
+        json.dump({"calls": statuses, "cells": errors}, f)
 
 
 if __name__ == "__main__":

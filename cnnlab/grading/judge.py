@@ -52,8 +52,9 @@ def test_cells(notebook):
     return found
 
 
-def run_harness(notebook, calls, *, cell_timeout, limits=None, unsafe=False):
-    """Run ``calls`` [(name, objects, seed)] on the student's ``notebook`` in a sandbox.
+def run_harness(notebook, calls, *, cell_timeout, cells=None, limits=None, unsafe=False):
+    """Run ``calls`` [(name, objects, seed)] on the student's ``notebook`` in a sandbox, each where
+    its test cell (``cells``, see :func:`cases.task`) stands.
 
     Returns (list with one entry per call: Results, or a str saying why there are none,
     :class:`SandboxResult`).
@@ -62,7 +63,7 @@ def run_harness(notebook, calls, *, cell_timeout, limits=None, unsafe=False):
     with tempfile.TemporaryDirectory(prefix="cnnlab-judge-") as tmp:
         tmp = Path(tmp)
         nbformat.write(notebook, str(tmp / "notebook.ipynb"))
-        save_tree(cases.task(calls, cell_timeout, skip), tmp / "task.npz")
+        save_tree(cases.task(calls, cell_timeout, skip, cells), tmp / "task.npz")
         shutil.copy(HARNESS, tmp / "harness.py")
         out = tmp / "out"
         result = run_sandboxed(
@@ -135,7 +136,7 @@ def judge_notebook(notebook, *, cell_timeout=120, limits=None, unsafe=False):
     found, result = ([], None)
     if outside:
         found, result = run_harness(notebook, [call for _, call in outside], cell_timeout=cell_timeout,
-                                    limits=limits, unsafe=unsafe)
+                                    cells=[cell_id for cell_id, _ in outside], limits=limits, unsafe=unsafe)
     verdicts = {}
     for cell_id, calls in planned.items():
         mine = [(call, f) for (c, call), f in zip(outside, found) if c == cell_id]
