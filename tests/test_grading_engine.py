@@ -217,3 +217,40 @@ def test_a_check_calls_the_function_above_its_test_cell_not_a_later_redefinition
     verdicts, _ = judge_notebook(notebook, cell_timeout=20)
     assert (verdicts["test-im2col"].passed, verdicts["test-im2col"].keys[-1]) == (False, "columns_kh_kw_c")
     assert verdicts["test-conv-forward-im2col"].passed
+
+
+# ---------------------------------------------------------------------------------------------
+# The judge decides a cell's points; the kernel's output is feedback (nbgrader's own scoring).
+
+def _test_cell(outputs):
+    meta = {"nbgrader": {"grade": True, "solution": False, "locked": True, "points": 2, "grade_id": "test-relu",
+                         "schema_version": 3}}
+    cell = nbformat.v4.new_code_cell("check_relu(relu)", id="test-relu", metadata=meta)
+    cell.outputs = [nbformat.from_dict(o) for o in outputs]
+    return cell
+
+
+PASSED = {"output_type": "stream", "name": "stdout", "text": "✓ relu: all 5 cases passed.\n"}
+FAILED = {"output_type": "error", "ename": "CheckFailed", "evalue": "relu gave a wrong answer", "traceback": []}
+WARNED = {"output_type": "stream", "name": "stderr", "text": "RuntimeWarning: overflow\n"}
+
+
+@pytest.mark.parametrize("judge_passed, kernel, points, note", [
+    (True, [PASSED], 2.0, None),
+    (False, [FAILED], 0.0, None),
+    (False, [PASSED], 0.0, "run outside the notebook, failed"),     # a faked pass in the kernel
+    (True, [FAILED, WARNED], 2.0, "relu gave a wrong answer"),      # a broken kernel check: the judge's points
+], ids=["both-pass", "both-fail", "kernel-pass-judge-fail", "kernel-fail-judge-pass"])
+def test_the_judge_sets_the_points_and_keeps_the_kernels_word_as_feedback(judge_passed, kernel, points, note):
+    from nbgrader.utils import determine_grade
+    from cnnlab.grading.judge import Verdict
+    from cnnlab.grading.nbgrader_preprocessors import JudgeOutside
+
+    cell = _test_cell(kernel)
+    JudgeOutside._set_outcome(cell, Verdict(judge_passed, "relu gave a wrong answer"), kernel == [PASSED])
+    assert determine_grade(cell) == (points, 2.0)
+    text = "\n".join(str(o.get("text", "")) + str(o.get("evalue", "")) + "".join(o.get("traceback", [])) for o in cell.outputs)
+    if note:
+        assert note in text
+    else:
+        assert cell.outputs == _test_cell(kernel).outputs
