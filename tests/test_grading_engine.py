@@ -25,7 +25,7 @@ def test_test_cells_are_read_not_run():
 
 def test_only_plain_case_checks_run_outside():
     assert cases.runs_outside("conv2d_single", 2611) and cases.runs_outside("conv_backward", 5)
-    assert not cases.runs_outside("numerical_gradient", None)   # its cases hold Python functions
+    assert cases.runs_outside("numerical_gradient", None)       # its f goes by name (cnnlab.checks.given)
     assert not cases.runs_outside("evaluate", None)             # a network object
 
 
@@ -254,3 +254,26 @@ def test_the_judge_sets_the_points_and_keeps_the_kernels_word_as_feedback(judge_
         assert note in text
     else:
         assert cell.outputs == _test_cell(kernel).outputs
+
+
+# ---------------------------------------------------------------------------------------------
+# numerical_gradient's f crosses to the sandbox by name and parameters (cnnlab.checks.given).
+
+def test_a_given_function_goes_by_name_and_is_made_again_the_same(tmp_path):
+    from cnnlab.checks.a06_numerical_gradient import NUMERICAL_GRADIENT
+
+    trusted = NUMERICAL_GRADIENT.all_cases(3)
+    plaintree.save_tree([cases.plain_args(c.args) for c in trusted], tmp_path / "t.npz")
+    made = [harness.given_args(args) for args in harness.load_tree(tmp_path / "t.npz")]
+    assert repr(made[0][0]) == "f(x) = sum(x**2)" and made[0][0](np.array([3.0])) == 9.0   # the lecture's x²
+    assert abs(made[1][0](np.array([1.0, -2.0, 0.5, 0.1])) - (1 - 8 + 0.125 + 0.001)) < 1e-12   # Σ x³ by hand
+    for case, (f, x) in zip(trusted, made):
+        f_here, x_here = case.args
+        for point in (x_here, x_here + 0.5, np.ones_like(x_here, dtype=float)):
+            assert f(point) == f_here(point)                                             # bit for bit
+        assert np.array_equal(x, x_here) and x.dtype == x_here.dtype
+
+
+def test_only_the_table_s_functions_can_be_named():
+    with pytest.raises(ValueError, match="no given function named 'eval'"):
+        harness.given_args([{"given": ["eval", ["1"], "f"]}])

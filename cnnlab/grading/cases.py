@@ -6,15 +6,17 @@ nbgrader's OverwriteCells) with :mod:`ast`, never by running it. :func:`task` tu
 into the plain data ``harness.py`` runs in the sandbox: the case inputs, the time limit, the
 keyword parameters the stub must keep, no expected values and no reference code.
 
-Only checks whose cases are plain arrays and numbers run this way (:func:`runs_outside`): the
-FunctionChecks of 01-06. numerical_gradient (cases hold Python functions) and 07 (a network
-object, training) are judged from the kernel's own verdict, flagged ``judged_in_kernel``.
+Only checks whose cases are plain data run this way (:func:`runs_outside`): the FunctionChecks of
+01-06. numerical_gradient's f is a function of ``cnnlab.checks.given``, sent by name and
+parameters (:func:`plain_args`), which the harness makes again from its copy of that file. 07 (a
+network object, training) is judged from the kernel's own verdict, flagged ``judged_in_kernel``.
 """
 
 import ast
 
 from ..checks import CHECKS, time_limit
 from ..checks.function_check import FunctionCheck
+from ..checks.given import is_given
 from .plaintree import is_plain
 
 #: Packages the graded functions may not import, per assignment prefix (01-06: none of cnnlab).
@@ -42,12 +44,18 @@ def planned_calls(source):
     return calls
 
 
+def plain_args(args):
+    """A case's arguments as plain data: a given function (numerical_gradient's f) becomes
+    {"given": [name, params, text]}, which the harness turns back into the same function."""
+    return [{"given": a.spec} if is_given(a) else a for a in args]
+
+
 def runs_outside(name, seed):
     """The check ``name`` can be run by the harness from plain cases."""
     check = CHECKS[name]
     if type(check) is not FunctionCheck or check.observe is not None:
         return False
-    return all(is_plain(list(c.args)) and is_plain(dict(c.kwargs)) for c in check.all_cases(seed))
+    return all(is_plain(plain_args(c.args)) and is_plain(dict(c.kwargs)) for c in check.all_cases(seed))
 
 
 def task(calls, cell_timeout, skip_cells, cells=None):
@@ -63,6 +71,6 @@ def task(calls, cell_timeout, skip_cells, cells=None):
         check = CHECKS[name]
         entries.append({"check": name, "seed": seed, "objects": list(objects), "keywords": list(check.keywords),
                         "limit": float(limit), "strict": bool(check.strict), "input_rtol": float(check.input_rtol),
-                        "cell": cell, "cases": [[list(c.args), dict(c.kwargs)] for c in check.all_cases(seed)]})
+                        "cell": cell, "cases": [[plain_args(c.args), dict(c.kwargs)] for c in check.all_cases(seed)]})
     return {"cell_timeout": float(cell_timeout), "blocked": list(BLOCKED), "skip_cells": list(skip_cells),
             "calls": entries}

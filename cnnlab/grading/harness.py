@@ -1,10 +1,11 @@
-"""The caller that runs INSIDE the sandbox: the student's code cells, then the graded functions on
-the check cases, and nothing of cnnlab.
+"""The caller that runs INSIDE the sandbox: the student's code cells, and where each test cell
+stands the graded functions on that cell's check cases; nothing of cnnlab.
 
     python -I harness.py TASK.npz NOTEBOOK.ipynb OUT_DIR
 
-This file is copied into the sandbox on its own and imports only the standard library and NumPy
-(and IPython's input transformer, for ``%magics``): no ``cnnlab`` (the sandbox does not expose the
+This file is copied into the sandbox with ``cnnlab/checks/given.py`` (numerical_gradient's
+functions f) beside it, and imports only those, the standard library and NumPy (and IPython's
+input transformer, for ``%magics``): no ``cnnlab`` (the sandbox does not expose the
 package for this run, and an import blocker refuses ``cnnlab`` besides, before any student code
 runs), so it holds no reference maths and no expected values. An answer that delegates to the
 course's reference implementation fails here with ModuleNotFoundError, whatever it did to the
@@ -32,6 +33,14 @@ import traceback
 import warnings
 
 import numpy as np
+
+if __package__:        # imported as cnnlab.grading.harness (the grader's own tests)
+    from ..checks import given
+else:                  # in the sandbox: the copies the judge put beside this file
+    import given
+
+#: numerical_gradient's functions f, made as the check makes them (before any student code runs).
+GIVEN = given.compiled()
 
 _NUMERIC = "biufc"
 _DEPTH = 4
@@ -219,6 +228,11 @@ def missing_keywords(fn, keywords):
     return [k for k in keywords if k not in params]
 
 
+def given_args(args):
+    """A case's arguments, each {"given": [name, params, text]} made into the function it names."""
+    return tuple(GIVEN["make"](a["given"]) if isinstance(a, dict) and set(a) == {"given"} else a for a in args)
+
+
 TERMINAL = ("timeout", "not_implemented", "calls_cnnlab", "reads_test_split")
 
 
@@ -234,7 +248,7 @@ def run_call(call, namespace, path):
     results = {"check": call["check"], "seed": call["seed"], "steps": [], "facts": {"missing": missing}}
     if not missing:
         for args, kwargs in call["cases"]:
-            outcome = call_once(call["check"], fn, tuple(args), dict(kwargs), call["limit"],
+            outcome = call_once(call["check"], fn, given_args(args), dict(kwargs), call["limit"],
                                 call["strict"], call["input_rtol"])
             results["steps"].append(outcome)
             if outcome["status"] in TERMINAL:

@@ -30,6 +30,8 @@ from .plaintree import save_tree
 from .sandbox import Limits, run_sandboxed
 
 HARNESS = Path(__file__).with_name("harness.py")
+#: What the harness needs beside it in the sandbox: {name there: the file here}.
+HARNESS_FILES = {"harness.py": HARNESS, "given.py": Path(checks.__file__).with_name("given.py")}
 
 
 @dataclass
@@ -64,12 +66,13 @@ def run_harness(notebook, calls, *, cell_timeout, cells=None, limits=None, unsaf
         tmp = Path(tmp)
         nbformat.write(notebook, str(tmp / "notebook.ipynb"))
         save_tree(cases.task(calls, cell_timeout, skip, cells), tmp / "task.npz")
-        shutil.copy(HARNESS, tmp / "harness.py")
+        for name, path in HARNESS_FILES.items():
+            shutil.copy(path, tmp / name)
         out = tmp / "out"
         result = run_sandboxed(
             [sys.executable, "-I", "-c", "import sys; sys.path.insert(0, '.'); import harness; "
              "harness.main('task.npz', 'notebook.ipynb', '.')"],
-            inputs={name: tmp / name for name in ("notebook.ipynb", "task.npz", "harness.py")},
+            inputs={name: tmp / name for name in ("notebook.ipynb", "task.npz", *HARNESS_FILES)},
             output_dir=out, outputs=["calls.json"] + [f"r{k}.npz" for k in range(len(calls))],
             limits=limits or Limits(), unsafe=unsafe, expose_cnnlab=False)
         statuses = _read_statuses(out / "calls.json", len(calls))
