@@ -6,10 +6,11 @@ import numpy as np
 import pytest
 
 import corpus
-from course import answer, source_notebook
+from course import ROOT, answer, source_notebook
 from cnnlab import checks
 from cnnlab.checks.calling import error_kind, kind_of
-from cnnlab.grading import cases, harness, plaintree
+from cnnlab import plaindata
+from cnnlab.grading import cases, harness
 from cnnlab.grading.judge import judge_notebook
 
 NAME = "01_convolution"
@@ -29,14 +30,28 @@ def test_only_plain_case_checks_run_outside():
     assert not cases.runs_outside("evaluate", None)             # a network object
 
 
-def test_the_harness_reads_what_the_grader_writes(tmp_path):
-    tree = {"a": [np.arange(6).reshape(2, 3), (1, 2.5, None, "x")], "b": {"c": True, "d": np.float64(0.25)}}
-    plaintree.save_tree(tree, tmp_path / "t.npz")
-    back = harness.load_tree(tmp_path / "t.npz")
-    assert np.array_equal(back["a"][0], np.arange(6).reshape(2, 3))
-    assert back["a"][1] == (1, 2.5, None, "x") and back["b"]["c"] is True and float(back["b"]["d"]) == 0.25
-    with pytest.raises(TypeError):
-        plaintree.save_tree({"f": len}, tmp_path / "u.npz")
+def test_plain_data_comes_back_from_its_file_as_it_was(tmp_path):
+    tree = {"a": [np.arange(6).reshape(2, 3), (1, 2.5, None, "x")], "b": {"c": True, "d": np.float64(0.25)},
+            "e": np.int32(-3), "f": np.array([True, False])}
+    plaindata.save(tree, tmp_path / "t.npz")
+    back = plaindata.load(tmp_path / "t.npz")
+    assert np.array_equal(back["a"][0], np.arange(6).reshape(2, 3)) and back["a"][0].dtype == np.arange(6).dtype
+    assert back["a"][1] == (1, 2.5, None, "x") and back["b"]["c"] is True
+    assert type(back["b"]["d"]) is np.float64 and back["b"]["d"] == 0.25
+    assert type(back["e"]) is np.int32 and back["e"] == -3 and back["f"].tolist() == [True, False]
+    for bad in ({"f": len}, {1: "int key"}, np.array(["text"]), {"__tuple__": [1]}):
+        assert not plaindata.is_plain(bad)
+        with pytest.raises(TypeError):
+            plaindata.save(bad, tmp_path / "u.npz")
+
+
+@pytest.mark.parametrize("forged", [{"__array__": "a9"}, {"__scalar__": "a0"}, {"__tuple__": 3}])
+def test_a_forged_plain_data_file_is_refused(tmp_path, forged):
+    import json
+
+    np.savez(tmp_path / "f.npz", __json__=np.array(json.dumps({"x": forged})), a0=np.zeros(2))
+    with pytest.raises(ValueError):
+        plaindata.load(tmp_path / "f.npz")
 
 
 @pytest.mark.parametrize("make", [lambda: np.zeros(3).sum(axis=2), lambda: np.zeros(6).reshape(4, 4),
@@ -91,34 +106,34 @@ def test_a_hanging_function_is_stopped_by_the_time_limit(judged):
     assert not verdicts["test-relu"].passed
 
 
-# The harness runs in the sandbox without cnnlab, so it carries its own copy of the plain-data
-# converter; the judge reads what it writes as if cnnlab.checks had made it. The two must agree.
-class _Thing:
-    pass
+# The harness runs in the sandbox without cnnlab, beside copies of the files it shares with the
+# checks: the one plain-data module (and numerical_gradient's functions), no copy of its own.
+
+def test_the_harness_imports_the_shared_plain_data_module(tmp_path):
+    import shutil
+    import subprocess
+    import sys
+    from cnnlab.grading.judge import HARNESS_FILES
+
+    assert harness.plaindata is plaindata and not hasattr(harness, "plain") and not hasattr(harness, "load_tree")
+    for name, path in HARNESS_FILES.items():
+        shutil.copy(path, tmp_path / name)
+    probe = ("import sys; sys.path.insert(0, '.'); import harness, plaindata\n"
+             "print(harness.plaindata is plaindata, plaindata.__file__)\n"
+             "print(sorted(m for m in sys.modules if m.startswith('cnnlab')))")
+    out = subprocess.run([sys.executable, "-I", "-c", probe], cwd=tmp_path, capture_output=True, text=True,
+                         timeout=60, check=True).stdout.split("\n")
+    assert out[0] == f"True {tmp_path / 'plaindata.py'}" and out[1] == "[]"   # nothing of cnnlab imported
+    assert (tmp_path / "plaindata.py").read_bytes() == (ROOT / "cnnlab" / "plaindata.py").read_bytes()
 
 
-PLAIN_SAMPLES = [None, True, 3, 2.5, "text", np.float32(1.5), np.arange(6.0).reshape(2, 3),
-                 np.array([1, 2], dtype=np.int64), np.array(["a", "b"]), (np.ones(2), [1, "x"]),
-                 {"W": np.zeros((2, 2)), 3: [None]}, [[[[[1]]]]], _Thing(), "x" * 2000]
-
-
-def _same_tree(a, b):
-    if isinstance(a, np.ndarray) or isinstance(b, np.ndarray):
-        return isinstance(a, np.ndarray) and isinstance(b, np.ndarray) and a.dtype == b.dtype \
-            and np.array_equal(a, b)
-    if isinstance(a, dict):
-        return isinstance(b, dict) and a.keys() == b.keys() and all(_same_tree(a[k], b[k]) for k in a)
-    if isinstance(a, list):
-        return isinstance(b, list) and len(a) == len(b) and all(map(_same_tree, a, b))
-    return type(a) is type(b) and a == b
-
-
-@pytest.mark.parametrize("sample", PLAIN_SAMPLES, ids=range(len(PLAIN_SAMPLES)))
-def test_the_harness_describes_values_exactly_as_the_checks_do(sample):
-    from cnnlab.checks.calling import plain as checks_plain
-    from cnnlab.grading import harness
-
-    assert _same_tree(harness.plain(sample), checks_plain(sample))
+def test_plain_describes_values_as_the_judge_reads_them():
+    assert plaindata.plain(np.float32(1.5))["kind"] == "scalar" and plaindata.plain(np.float32(1.5))["dtype"] == "float32"
+    assert plaindata.plain((np.ones(2), [1, "x"]))["items"][1] == {"kind": "sequence", "type": "list", "items": [
+        {"kind": "int", "type": "int", "value": 1}, {"kind": "str", "type": "str", "value": "x"}]}
+    assert plaindata.plain(np.array(["a"]))["array"] is None and plaindata.plain(len) == {"kind": "other", "type": "builtin_function_or_method"}
+    assert plaindata.plain([[[[[1]]]]])["items"][0]["items"][0]["items"][0]["items"][0] == {"kind": "other", "type": "list"}
+    assert len(plaindata.plain("x" * 2000)["value"]) == 1000
 
 
 # ---------------------------------------------------------------------------------------------
@@ -263,8 +278,8 @@ def test_a_given_function_goes_by_name_and_is_made_again_the_same(tmp_path):
     from cnnlab.checks.a06_numerical_gradient import NUMERICAL_GRADIENT
 
     trusted = NUMERICAL_GRADIENT.all_cases(3)
-    plaintree.save_tree([cases.plain_args(c.args) for c in trusted], tmp_path / "t.npz")
-    made = [harness.given_args(args) for args in harness.load_tree(tmp_path / "t.npz")]
+    plaindata.save([cases.plain_args(c.args) for c in trusted], tmp_path / "t.npz")
+    made = [harness.given_args(args) for args in plaindata.load(tmp_path / "t.npz")]
     assert repr(made[0][0]) == "f(x) = sum(x**2)" and made[0][0](np.array([3.0])) == 9.0   # the lecture's x²
     assert abs(made[1][0](np.array([1.0, -2.0, 0.5, 0.1])) - (1 - 8 + 0.125 + 0.001)) < 1e-12   # Σ x³ by hand
     for case, (f, x) in zip(trusted, made):

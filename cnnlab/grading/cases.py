@@ -17,7 +17,7 @@ import ast
 from ..checks import CHECKS, time_limit
 from ..checks.function_check import FunctionCheck
 from ..checks.given import is_given
-from .plaintree import is_plain
+from ..plaindata import is_plain
 
 #: Packages the graded functions may not import, per assignment prefix (01-06: none of cnnlab).
 BLOCKED = ("cnnlab",)

@@ -3,9 +3,10 @@ stands the graded functions on that cell's check cases; nothing of cnnlab.
 
     python -I harness.py TASK.npz NOTEBOOK.ipynb OUT_DIR
 
-This file is copied into the sandbox with ``cnnlab/checks/given.py`` (numerical_gradient's
-functions f) beside it, and imports only those, the standard library and NumPy (and IPython's
-input transformer, for ``%magics``): no ``cnnlab`` (the sandbox does not expose the
+This file is copied into the sandbox with ``cnnlab/plaindata.py`` (the plain-data format and
+description the checks use) and ``cnnlab/checks/given.py`` (numerical_gradient's functions f)
+beside it, and imports only those, the standard library and NumPy (and IPython's input
+transformer, for ``%magics``): no ``cnnlab`` (the sandbox does not expose the
 package for this run, and an import blocker refuses ``cnnlab`` besides, before any student code
 runs), so it holds no reference maths and no expected values. An answer that delegates to the
 course's reference implementation fails here with ModuleNotFoundError, whatever it did to the
@@ -16,8 +17,8 @@ TASK (written by the trusted grader, :mod:`cnnlab.grading.cases`) holds plain da
 "keywords", "limit", "strict", "input_rtol", "cell", "cases": [[args, kwargs], ...]}]}: each call is
 made where its test cell (``cell``) stands in the notebook, as the notebook's own check is.
 
-What comes back, in OUT_DIR: ``r<k>.npz`` per call, in the format of
-``cnnlab.checks.save_results`` (read by ``load_results``, allow_pickle=False), and ``calls.json``
+What comes back, in OUT_DIR: ``r<k>.npz`` per call, written by ``plaindata.save`` as
+``cnnlab.checks.save_results`` writes it (read by ``load_results``, allow_pickle=False), and ``calls.json``
 ({"calls": [status per call: "ran", "undefined" or "not_callable"], "cells": [cell errors]}).
 Everything here is the student's process: the trusted grader treats every byte of it as
 untrusted (a wrong verdict at worst, never code), and judges it with ``cnnlab.checks``.
@@ -35,81 +36,16 @@ import warnings
 import numpy as np
 
 if __package__:        # imported as cnnlab.grading.harness (the grader's own tests)
+    from .. import plaindata
     from ..checks import given
 else:                  # in the sandbox: the copies the judge put beside this file
     import given
+    import plaindata
 
 #: numerical_gradient's functions f, made as the check makes them (before any student code runs).
 GIVEN = given.compiled()
 
-_NUMERIC = "biufc"
-_DEPTH = 4
 HERE = os.path.abspath(__file__)
-
-
-# -- plain data in and out (the formats of cnnlab.grading.plaintree and cnnlab.checks.files) ----
-
-def load_tree(path):
-    with np.load(path, allow_pickle=False) as data:
-        arrays = {name: data[name] for name in data.files}
-    text = arrays.pop("__json__")
-
-    def lower(value):
-        if isinstance(value, dict):
-            if set(value) == {"__array__"}:
-                return arrays[value["__array__"]]
-            if set(value) == {"__tuple__"}:
-                return tuple(lower(v) for v in value["__tuple__"])
-            return {k: lower(v) for k, v in value.items()}
-        if isinstance(value, list):
-            return [lower(v) for v in value]
-        return value
-
-    return lower(json.loads(str(text)))
-
-
-def save_results(results, path):
-    arrays = {}
-
-    def lift(value):
-        if isinstance(value, np.ndarray):
-            name = f"a{len(arrays)}"
-            arrays[name] = value
-            return {"__array__": name}
-        if isinstance(value, dict):
-            return {str(k): lift(v) for k, v in value.items()}
-        if isinstance(value, (list, tuple)):
-            return [lift(v) for v in value]
-        if isinstance(value, np.generic):
-            return value.item()
-        return value
-
-    np.savez(path, __json__=np.array(json.dumps(lift(results))), **arrays)
-
-
-def plain(obj, depth=0):
-    """The same tagged description as ``cnnlab.checks.calling.plain``."""
-    name = type(obj).__name__
-    if obj is None:
-        return {"kind": "none", "type": name}
-    if isinstance(obj, bool):
-        return {"kind": "bool", "type": name, "value": bool(obj)}
-    if isinstance(obj, int):
-        return {"kind": "int", "type": name, "value": int(obj)}
-    if isinstance(obj, float):
-        return {"kind": "float", "type": name, "value": float(obj)}
-    if isinstance(obj, str):
-        return {"kind": "str", "type": name, "value": str(obj)[:1000]}
-    if isinstance(obj, (np.ndarray, np.generic)):
-        dtype = obj.dtype
-        data = np.array(obj) if dtype.kind in _NUMERIC else None
-        kind = "array" if isinstance(obj, np.ndarray) else "scalar"
-        return {"kind": kind, "type": name, "dtype": str(dtype), "shape": list(np.shape(obj)), "array": data}
-    if isinstance(obj, (tuple, list)) and depth < _DEPTH:
-        return {"kind": "sequence", "type": name, "items": [plain(item, depth + 1) for item in obj]}
-    if isinstance(obj, dict) and depth < _DEPTH:
-        return {"kind": "mapping", "type": name, "items": [[plain(k, _DEPTH), plain(v, depth + 1)] for k, v in obj.items()]}
-    return {"kind": "other", "type": name}
 
 
 # -- no cnnlab here ----------------------------------------------------------------------------
@@ -212,7 +148,7 @@ def call_once(name, fn, args, kwargs, limit, guard, rtol):
     outcome["seconds"] = time.perf_counter() - start
     if outcome["status"] != "returned":
         return outcome
-    outcome["value"] = plain(result)
+    outcome["value"] = plaindata.plain(result)
     if guard and any(isinstance(a, np.ndarray) and not same_array(a, c, rtol) for a, c in zip(args, copies)):
         outcome["status"] = "modified_input"
     return outcome
@@ -253,7 +189,7 @@ def run_call(call, namespace, path):
             results["steps"].append(outcome)
             if outcome["status"] in TERMINAL:
                 break
-    save_results(results, path)
+    plaindata.save(results, path)
     return "ran"
 
 
@@ -287,7 +223,7 @@ def main(task_path, notebook_path, out_dir):
     it (a call's "cell"), on the functions as they are there: a later cell that redefines a
     graded name (03's conv_forward_im2col cell with an im2col of its own) does not change what
     that test cell's check calls, just as in the notebook. Calls of no test cell run at the end."""
-    task = load_tree(task_path)
+    task = plaindata.load(task_path)
     block(task["blocked"])
     skip = set(task["skip_cells"])
     out_dir = os.path.abspath(out_dir)

@@ -22,16 +22,16 @@ from pathlib import Path
 
 import nbformat
 
-from .. import checks
+from .. import checks, plaindata
 from ..checks.calling import kind_of
 from ..language import tr
 from . import cases
-from .plaintree import save_tree
 from .sandbox import Limits, run_sandboxed
 
 HARNESS = Path(__file__).with_name("harness.py")
 #: What the harness needs beside it in the sandbox: {name there: the file here}.
-HARNESS_FILES = {"harness.py": HARNESS, "given.py": Path(checks.__file__).with_name("given.py")}
+HARNESS_FILES = {"harness.py": HARNESS, "plaindata.py": Path(plaindata.__file__),
+                 "given.py": Path(checks.__file__).with_name("given.py")}
 
 
 @dataclass
@@ -65,7 +65,7 @@ def run_harness(notebook, calls, *, cell_timeout, cells=None, limits=None, unsaf
     with tempfile.TemporaryDirectory(prefix="cnnlab-judge-") as tmp:
         tmp = Path(tmp)
         nbformat.write(notebook, str(tmp / "notebook.ipynb"))
-        save_tree(cases.task(calls, cell_timeout, skip, cells), tmp / "task.npz")
+        plaindata.save(cases.task(calls, cell_timeout, skip, cells), tmp / "task.npz")
         for name, path in HARNESS_FILES.items():
             shutil.copy(path, tmp / name)
         out = tmp / "out"
