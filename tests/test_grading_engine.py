@@ -234,6 +234,17 @@ def test_a_check_calls_the_function_above_its_test_cell_not_a_later_redefinition
     assert verdicts["test-conv-forward-im2col"].passed
 
 
+
+def test_a_cell_that_ends_the_process_keeps_the_verdicts_above_it(monkeypatch):
+    monkeypatch.setenv("CNNLAB_TIME_LIMIT", "2")
+    notebook = source_notebook(NAME)
+    at = next(k for k, c in enumerate(notebook.cells) if c.get("id") == "test-conv2d-single")
+    notebook.cells.insert(at + 1, nbformat.v4.new_code_cell("import os\nos._exit(3)", id="leaves"))
+    verdicts, _ = judge_notebook(notebook, cell_timeout=20)
+    assert {k: v.passed for k, v in verdicts.items()} == {"test-conv2d-single": True, "test-conv2d-multi": False,
+                                                          "test-relu": False}
+    assert "could not run to the end (did_not_finish)" in verdicts["test-relu"].message
+
 # ---------------------------------------------------------------------------------------------
 # The judge decides a cell's points; the kernel's output is feedback (nbgrader's own scoring).
 

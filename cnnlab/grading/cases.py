@@ -9,7 +9,7 @@ keyword parameters the stub must keep, no expected values and no reference code.
 Only checks whose cases are plain data run this way (:func:`runs_outside`): the FunctionChecks of
 01-06. numerical_gradient's f is a function of ``cnnlab.checks.given``, sent by name and
 parameters (:func:`plain_args`), which the harness makes again from its copy of that file. 07 (a
-network object, training) is judged from the kernel's own verdict, flagged ``judged_in_kernel``.
+network object, training) is judged from the kernel's own verdict (``outside: false``).
 """
 
 import ast

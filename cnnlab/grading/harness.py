@@ -218,6 +218,13 @@ def make_calls(calls, namespace, out_dir, statuses):
             statuses[k] = f"crashed: {type(error).__name__}"
 
 
+def write_report(out_dir, statuses, errors):
+    """calls.json as it stands: written after every test cell's calls, so that what ran is kept
+    if a later cell ends this process."""
+    with open(os.path.join(out_dir, "calls.json"), "w", encoding="utf-8") as f:
+        json.dump({"calls": statuses, "cells": errors}, f)
+
+
 def main(task_path, notebook_path, out_dir):
     """Run the code cells in order; where a test cell stands (skipped), make the calls planned for
     it (a call's "cell"), on the functions as they are there: a later cell that redefines a
@@ -236,13 +243,13 @@ def main(task_path, notebook_path, out_dir):
             here = [(j, call) for j, call in pending if call.get("cell") == cell_id]
             pending = [(j, call) for j, call in pending if call.get("cell") != cell_id]
             make_calls(here, namespace, out_dir, statuses)
+            write_report(out_dir, statuses, errors)
             continue
         error = run_cell(k, source, namespace, task["cell_timeout"])
         if error:
             errors.append(error)
     make_calls(pending, namespace, out_dir, statuses)
-    with open(os.path.join(out_dir, "calls.json"), "w", encoding="utf-8") as f:
-        json.dump({"calls": statuses, "cells": errors}, f)
+    write_report(out_dir, statuses, errors)
 
 
 if __name__ == "__main__":

@@ -5,12 +5,13 @@ The trusted grader (this process) never runs student code. For one notebook it
 1. reads which checks grade each test cell (:func:`cases.planned_calls`),
 2. makes the cases there and writes them as plain data (:func:`cases.task`),
 3. runs ``harness.py`` in a sandbox without cnnlab (:func:`run_harness`): the student's code
-   cells (test cells excepted) run, then the graded functions are called on the cases,
+   cells (test cells excepted) run, and where each test cell stands its graded functions are
+   called on its cases (as the notebook's own check calls them there),
 4. reads the results back as plain data (``cnnlab.checks.load_results``, allow_pickle=False)
    and judges them with ``cnnlab.checks.judge`` (:func:`judge_notebook`).
 
 A :class:`Verdict` per test cell: passed, the judge's message, and ``outside`` (False where the
-check cannot run outside and the kernel's verdict stands: numerical_gradient, 07).
+check cannot run outside and the kernel's verdict stands: 07).
 """
 
 import json
