@@ -3,8 +3,9 @@
 Modules: ``checks`` (feedback for graded exercises, and the hints of ``cnnlab.hint``),
 ``examples`` (the lectures' numbers), ``widgets`` (interactive explorers), ``data`` (handwritten
 digits, MNIST-type and CIFAR-10 downloads, image folders, augmentation), ``nn`` (a small NumPy
-layer library), ``grading`` (the instructor's side: sandbox, LMS collection; not in the student
-repository).
+layer library), ``plaindata`` (plain data through a file, never pickled: what crosses between a
+student's process and the grader's), ``grading`` (the instructor's side: sandbox, LMS collection;
+not in the student repository).
 """
 
 from .language import get_language, set_language

@@ -17,7 +17,8 @@ from course import source_notebook
 from test_train_cnn import NearestNeighbour, forgetful, peeks, remember
 from cnnlab import checks
 from cnnlab.checks.calling import TestSplitHidden
-from cnnlab.grading import cases, cases_train, harness, harness_train, plaintree
+from cnnlab import plaindata
+from cnnlab.grading import cases, cases_train, harness, harness_train
 from cnnlab.grading.judge import judge_one
 
 NAME = "07_train_cnn"
@@ -41,10 +42,10 @@ def namespace(replaced=None):
 
 def outside(name, objects, seed, tmp_path):
     """The run step as the sandbox does it: task entry -> file -> harness_train -> file -> Results."""
-    plaintree.save_tree({"entry": cases_train.entry(name, [f"o{k}" for k in range(len(objects))], seed)},
-                        tmp_path / "task.npz")
-    entry = harness.load_tree(tmp_path / "task.npz")["entry"]
-    harness.save_results(harness_train.RUNNERS[name](entry, *objects), tmp_path / "out.npz")
+    plaindata.save({"entry": cases_train.entry(name, [f"o{k}" for k in range(len(objects))], seed)},
+                   tmp_path / "task.npz")
+    entry = plaindata.load(tmp_path / "task.npz")["entry"]
+    plaindata.save(harness_train.RUNNERS[name](entry, *objects), tmp_path / "out.npz")
     return cases_train.settle(checks.load_results(tmp_path / "out.npz"), name, seed)
 
 

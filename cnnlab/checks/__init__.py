@@ -17,8 +17,9 @@ A check is data plus two steps, which may run in two processes:
 
 Layout: ``core`` (cases, mistakes, the public function), ``calling`` (the one way to call student
 code, plain data), ``convert`` (plain data to numbers), ``judging`` (comparison, diagnosis,
-messages), ``function_check`` (a check of one function on a case ladder), ``files``,
-``reference``, and one module per assignment (``a01_convolution`` ... ``a08_transfer_learning``; 06 and 07 in two).
+messages), ``function_check`` (a check of one function on a case ladder), ``files`` (results
+through a file, in the format of :mod:`cnnlab.plaindata`), ``given`` (the functions handed to the
+student's code, made by name), ``reference``, and one module per assignment (``a01_convolution`` ... ``a08_transfer_learning``; 06 and 07 in two).
 
 A student function that calls into cnnlab to get its answer fails the check (01-06): the course
 asks for the computation, not a call.

@@ -5,49 +5,17 @@ functions f: centred differences for every element of x, and x left as it was.
 import numpy as np
 
 from ..language import tr
+from . import given
 from . import reference as ref
 from .a06_backprop import backward
 from .core import Case, Mistake, quarters
 
 # numerical_gradient(f, x, h=1e-5) --------------------------------------------------------------
 
-# The functions handed to the student's numerical_gradient. Compiled here from source under a
-# name outside the package, so that calling them does not count as calling cnnlab.
-_FUNCTIONS_SOURCE = '''
-import numpy as np
-
-
-class Function:
-    """A scalar function of an array: what numerical_gradient differentiates."""
-
-    def __init__(self, text, value):
-        self.text, self.value = text, value
-
-    def __call__(self, x):
-        return float(self.value(np.asarray(x, dtype=np.float64)))
-
-    def __repr__(self):
-        return self.text
-
-
-def polynomial(c, d):
-    return lambda x: np.sum(c * x ** 3 + d * x)
-
-
-def squares(scale):
-    return lambda x: scale * np.sum(x ** 2)
-
-
-def network_loss(inputs, labels):
-    def loss(w):
-        s = inputs @ w
-        s = s - s.max(axis=1, keepdims=True)
-        log_p = s - np.log(np.exp(s).sum(axis=1, keepdims=True))
-        return -log_p[np.arange(len(labels)), labels].mean()
-    return loss
-'''
-_FUNCTIONS = {}
-exec(compile(_FUNCTIONS_SOURCE, "<the function f given to numerical_gradient>", "exec"), _FUNCTIONS)
+# The functions handed to the student's numerical_gradient: cnnlab.checks.given, compiled under a
+# name outside the package (calling them is not calling cnnlab). A case holds them by name and plain
+# parameters, so the grading sandbox makes the same ones (cnnlab.grading.cases).
+_GIVEN = given.compiled()
 
 #: numerical_gradient is right when it is this close to the exact gradient: a centred difference
 #: with h = 1e-5 is within about 1e-10; a one-sided one is off by about h·f''/2, some 1e-5 here.
@@ -56,19 +24,19 @@ NUMERICAL_RTOL = 1e-6
 
 def _polynomial(c, d, text):
     """(f, its exact gradient) for f(x) = Σ c·x³ + d·x."""
-    return _FUNCTIONS["Function"](text, _FUNCTIONS["polynomial"](c, d)), lambda x: 3 * c * np.asarray(x, np.float64) ** 2 + d
+    return _GIVEN["make"](["polynomial", [c, d], text]), lambda x: 3 * c * np.asarray(x, np.float64) ** 2 + d
 
 
 def _squares(scale, text):
     """(f, its exact gradient) for f(x) = scale·Σ x²."""
-    return _FUNCTIONS["Function"](text, _FUNCTIONS["squares"](scale)), lambda x: 2 * scale * np.asarray(x, np.float64)
+    return _GIVEN["make"](["squares", [scale], text]), lambda x: 2 * scale * np.asarray(x, np.float64)
 
 
 def _network(inputs, labels, text):
     """(f, its exact gradient) for the mean cross-entropy of softmax(inputs @ w) as a function of w."""
     def gradient(w):
         return inputs.T @ ref.softmax_ce_backward(inputs @ np.asarray(w, np.float64), labels)
-    return _FUNCTIONS["Function"](text, _FUNCTIONS["network_loss"](inputs, labels)), gradient
+    return _GIVEN["make"](["network_loss", [inputs, labels], text]), gradient
 
 
 def numerical_gradient_cases(seed):

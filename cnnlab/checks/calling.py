@@ -21,6 +21,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from ..language import tr
+from ..plaindata import plain
 from .core import Failure
 
 PACKAGE_DIR = os.path.dirname(os.path.dirname(os.path.abspath(__file__))) + os.sep
@@ -220,41 +221,11 @@ def lost_parameters(name, missing):
 
 
 # ---------------------------------------------------------------------------------------------
-# Plain data: what a student's function returned, without the object itself.
-
-_NUMERIC = "biufc"   # bool, int, unsigned, float, complex: stored without pickle
-_DEPTH = 4
-
-
-def plain(obj, depth=0):
-    """A tagged description of ``obj`` made of dicts, lists, str, numbers and NumPy arrays of
-    numbers only: {"kind": "none" | "bool" | "int" | "float" | "str" | "scalar" | "array" |
-    "sequence" | "mapping" | "other", "type": the type's name, ...}."""
-    name = type(obj).__name__
-    if obj is None:
-        return {"kind": "none", "type": name}
-    if isinstance(obj, bool):
-        return {"kind": "bool", "type": name, "value": bool(obj)}
-    if isinstance(obj, int):
-        return {"kind": "int", "type": name, "value": int(obj)}
-    if isinstance(obj, float):
-        return {"kind": "float", "type": name, "value": float(obj)}
-    if isinstance(obj, str):
-        return {"kind": "str", "type": name, "value": str(obj)[:1000]}
-    if isinstance(obj, (np.ndarray, np.generic)):
-        dtype = obj.dtype
-        data = np.array(obj) if dtype.kind in _NUMERIC else None   # np.array: a plain ndarray copy
-        kind = "array" if isinstance(obj, np.ndarray) else "scalar"
-        return {"kind": kind, "type": name, "dtype": str(dtype), "shape": list(np.shape(obj)), "array": data}
-    if isinstance(obj, (tuple, list)) and depth < _DEPTH:
-        return {"kind": "sequence", "type": name, "items": [plain(item, depth + 1) for item in obj]}
-    if isinstance(obj, dict) and depth < _DEPTH:
-        return {"kind": "mapping", "type": name, "items": [[plain(k, _DEPTH), plain(v, depth + 1)] for k, v in obj.items()]}
-    return {"kind": "other", "type": name}
-
+# Plain data: what a student's function returned, without the object itself
+# (described by cnnlab.plaindata.plain, which the grading sandbox's harness uses too).
 
 def rebuild(value):
-    """Python objects back from :func:`plain` data (containers become lists and dicts; what
+    """Python objects back from :func:`~cnnlab.plaindata.plain` data (containers become lists and dicts; what
     was not plain becomes an :class:`Opaque` that keeps its type's name)."""
     kind = value["kind"]
     if kind in ("bool", "int", "float", "str"):

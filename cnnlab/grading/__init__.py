@@ -11,11 +11,11 @@ Modules, one behaviour each:
 
 - ``sandbox``: run one command in a bubblewrap sandbox with capped resources;
 - ``collect`` / ``repair``: an LMS zip or folder into nbgrader's ``submitted/``, notebooks repaired;
-- ``plaintree``: plain data (arrays of numbers, JSON) through a file, never pickle;
 - ``cases``: which checks a test cell runs (read with ``ast``, never run) and their cases, made
   in the trusted grader (it holds the hidden seeds) as plain data;
-- ``harness``: the small caller that runs INSIDE the sandbox, without cnnlab: the student's code
-  cells, then the graded functions on the cases; plain results out;
+- ``harness``: the small caller that runs INSIDE the sandbox, without cnnlab (with copies of
+  ``cnnlab/plaindata.py``, the one plain-data format, and ``cnnlab/checks/given.py``): the
+  student's code cells, and at each test cell the graded functions on its cases; plain results out;
 - ``cases_train`` / ``harness_train``: the same for 07 (a network, training): its plain cases
   made in the grader (no test labels), its run steps in the sandbox with ``cnnlab.nn`` allowed;
 - ``judge``: the trusted side: run the harness, read the results, ``cnnlab.checks.judge`` them;

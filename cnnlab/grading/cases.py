@@ -6,18 +6,20 @@ nbgrader's OverwriteCells) with :mod:`ast`, never by running it. :func:`task` tu
 into the plain data ``harness.py`` runs in the sandbox: the case inputs, the time limit, the
 keyword parameters the stub must keep, no expected values and no reference code.
 
-Checks whose cases are plain arrays and numbers run this way (:func:`runs_outside`): the
-FunctionChecks of 01-06. 07's checks (a network the check builds, training) run by run steps of
-their own, from the plain data of :mod:`cases_train`. numerical_gradient (cases hold Python
-functions) is judged from the kernel's own verdict, flagged ``judged_in_kernel``.
+Only checks whose cases are plain data run this way (:func:`runs_outside`): the FunctionChecks of
+01-06. numerical_gradient's f is a function of ``cnnlab.checks.given``, sent by name and
+parameters (:func:`plain_args`), which the harness makes again from its copy of that file. 07's
+checks (a network the check builds, training) run by run steps of their own, from the plain data
+of :mod:`cases_train`.
 """
 
 import ast
 
 from ..checks import CHECKS, time_limit
 from ..checks.function_check import FunctionCheck
+from ..checks.given import is_given
+from ..plaindata import is_plain
 from . import cases_train
-from .plaintree import is_plain
 
 #: Packages the graded functions may not import, per assignment prefix (01-06: none of cnnlab).
 BLOCKED = ("cnnlab",)
@@ -44,26 +46,37 @@ def planned_calls(source):
     return calls
 
 
+def plain_args(args):
+    """A case's arguments as plain data: a given function (numerical_gradient's f) becomes
+    {"given": [name, params, text]}, which the harness turns back into the same function."""
+    return [{"given": a.spec} if is_given(a) else a for a in args]
+
+
 def runs_outside(name, seed):
     """The check ``name`` can be run by the harness from plain cases."""
     check = CHECKS[name]
     if type(check) is not FunctionCheck or check.observe is not None:
         return False
-    return all(is_plain(list(c.args)) and is_plain(dict(c.kwargs)) for c in check.all_cases(seed))
+    return all(is_plain(plain_args(c.args)) and is_plain(dict(c.kwargs)) for c in check.all_cases(seed))
 
 
-def task(calls, cell_timeout, skip_cells):
-    """The harness's task (plain data) for ``calls`` [(name, objects, seed)] that run outside."""
+def task(calls, cell_timeout, skip_cells, cells=None):
+    """The harness's task (plain data) for ``calls`` [(name, objects, seed)] that run outside.
+
+    ``cells``: the test cell of each call; the harness makes a call where its cell stands in the
+    notebook (with the functions as defined above it, as the notebook's own check sees them).
+    None: every call after the last cell.
+    """
     limit = time_limit()
     entries = []
-    for name, objects, seed in calls:
+    for (name, objects, seed), cell in zip(calls, cells or [None] * len(calls)):
         if cases_train.runs_outside(name):   # 07: run steps of their own
-            entries.append(cases_train.entry(name, objects, seed))
+            entries.append({**cases_train.entry(name, objects, seed), "cell": cell})
             continue
         check = CHECKS[name]
         entries.append({"check": name, "seed": seed, "objects": list(objects), "keywords": list(check.keywords),
                         "limit": float(limit), "strict": bool(check.strict), "input_rtol": float(check.input_rtol),
-                        "cases": [[list(c.args), dict(c.kwargs)] for c in check.all_cases(seed)]})
+                        "cell": cell, "cases": [[plain_args(c.args), dict(c.kwargs)] for c in check.all_cases(seed)]})
     allowed = list(cases_train.ALLOWED) if any("runner" in e for e in entries) else []
     return {"cell_timeout": float(cell_timeout), "blocked": list(BLOCKED), "allowed": allowed,
             "skip_cells": list(skip_cells), "calls": entries}

@@ -1,26 +1,30 @@
-"""The caller that runs INSIDE the sandbox: the student's code cells, then the graded functions on
-the check cases, and nothing of cnnlab.
+"""The caller that runs INSIDE the sandbox: the student's code cells, and where each test cell
+stands the graded functions on that cell's check cases; nothing of cnnlab.
 
     python -I harness.py TASK.npz NOTEBOOK.ipynb OUT_DIR
 
-This file is copied into the sandbox on its own and imports only the standard library and NumPy
-(and IPython's input transformer, for ``%magics``): no ``cnnlab`` (the sandbox does not expose the
+This file is copied into the sandbox with ``cnnlab/plaindata.py`` (the plain-data format and
+description the checks use) and ``cnnlab/checks/given.py`` (numerical_gradient's functions f)
+beside it, and imports only those, the standard library and NumPy (and IPython's input
+transformer, for ``%magics``): no ``cnnlab`` (the sandbox does not expose the
 package for this run, and an import blocker refuses ``cnnlab`` besides, before any student code
 runs), so it holds no reference maths and no expected values. An answer that delegates to the
 course's reference implementation fails here with ModuleNotFoundError, whatever it did to the
 in-kernel detection.
 
 TASK (written by the trusted grader, :mod:`cnnlab.grading.cases`) holds plain data:
-{"cell_timeout": s, "blocked": ["cnnlab", ...], "allowed": [...], "calls": [{"check", "seed",
-"objects", "keywords", "limit", "strict", "input_rtol", "cases": [[args, kwargs], ...]}]}.
+{"cell_timeout": s, "blocked": ["cnnlab", ...], "allowed": [...], "skip_cells": [test cell ids], "calls":
+[{"check", "seed", "objects", "keywords", "limit", "strict", "input_rtol", "cell", "cases": [[args, kwargs], ...]}]}:
+each call is made where its test cell (``cell``) stands in the notebook, as the notebook's own check is.
 
 07 is the exception (``cnnlab.grading.cases_train``): its calls carry a ``"runner"`` and run by
 ``harness_train.py``, copied beside this file, and its notebook may import the copy of
 ``cnnlab.nn`` and the data loaders the grader puts in the working folder (``"allowed"``); the
 blocker still refuses the rest of cnnlab.
 
-What comes back, in OUT_DIR: ``r<k>.npz`` per call, in the format of
-``cnnlab.checks.save_results`` (read by ``load_results``, allow_pickle=False), and ``calls.json``
+
+What comes back, in OUT_DIR: ``r<k>.npz`` per call, written by ``plaindata.save`` as
+``cnnlab.checks.save_results`` writes it (read by ``load_results``, allow_pickle=False), and ``calls.json``
 ({"calls": [status per call: "ran", "undefined" or "not_callable"], "cells": [cell errors]}).
 Everything here is the student's process: the trusted grader treats every byte of it as
 untrusted (a wrong verdict at worst, never code), and judges it with ``cnnlab.checks``.
@@ -37,74 +41,17 @@ import warnings
 
 import numpy as np
 
-_NUMERIC = "biufc"
-_DEPTH = 4
+if __package__:        # imported as cnnlab.grading.harness (the grader's own tests)
+    from .. import plaindata
+    from ..checks import given
+else:                  # in the sandbox: the copies the judge put beside this file
+    import given
+    import plaindata
+
+#: numerical_gradient's functions f, made as the check makes them (before any student code runs).
+GIVEN = given.compiled()
+
 HERE = os.path.abspath(__file__)
-
-
-# -- plain data in and out (the formats of cnnlab.grading.plaintree and cnnlab.checks.files) ----
-
-def load_tree(path):
-    with np.load(path, allow_pickle=False) as data:
-        arrays = {name: data[name] for name in data.files}
-    text = arrays.pop("__json__")
-
-    def lower(value):
-        if isinstance(value, dict):
-            if set(value) == {"__array__"}:
-                return arrays[value["__array__"]]
-            if set(value) == {"__tuple__"}:
-                return tuple(lower(v) for v in value["__tuple__"])
-            return {k: lower(v) for k, v in value.items()}
-        if isinstance(value, list):
-            return [lower(v) for v in value]
-        return value
-
-    return lower(json.loads(str(text)))
-
-
-def save_results(results, path):
-    arrays = {}
-
-    def lift(value):
-        if isinstance(value, np.ndarray):
-            name = f"a{len(arrays)}"
-            arrays[name] = value
-            return {"__array__": name}
-        if isinstance(value, dict):
-            return {str(k): lift(v) for k, v in value.items()}
-        if isinstance(value, (list, tuple)):
-            return [lift(v) for v in value]
-        if isinstance(value, np.generic):
-            return value.item()
-        return value
-
-    np.savez(path, __json__=np.array(json.dumps(lift(results))), **arrays)
-
-
-def plain(obj, depth=0):
-    """The same tagged description as ``cnnlab.checks.calling.plain``."""
-    name = type(obj).__name__
-    if obj is None:
-        return {"kind": "none", "type": name}
-    if isinstance(obj, bool):
-        return {"kind": "bool", "type": name, "value": bool(obj)}
-    if isinstance(obj, int):
-        return {"kind": "int", "type": name, "value": int(obj)}
-    if isinstance(obj, float):
-        return {"kind": "float", "type": name, "value": float(obj)}
-    if isinstance(obj, str):
-        return {"kind": "str", "type": name, "value": str(obj)[:1000]}
-    if isinstance(obj, (np.ndarray, np.generic)):
-        dtype = obj.dtype
-        data = np.array(obj) if dtype.kind in _NUMERIC else None
-        kind = "array" if isinstance(obj, np.ndarray) else "scalar"
-        return {"kind": kind, "type": name, "dtype": str(dtype), "shape": list(np.shape(obj)), "array": data}
-    if isinstance(obj, (tuple, list)) and depth < _DEPTH:
-        return {"kind": "sequence", "type": name, "items": [plain(item, depth + 1) for item in obj]}
-    if isinstance(obj, dict) and depth < _DEPTH:
-        return {"kind": "mapping", "type": name, "items": [[plain(k, _DEPTH), plain(v, depth + 1)] for k, v in obj.items()]}
-    return {"kind": "other", "type": name}
 
 
 # -- no cnnlab here ----------------------------------------------------------------------------
@@ -158,21 +105,19 @@ def cell_code(source):
         return source
 
 
-def run_cells(sources, namespace, timeout):
-    """Execute the code cells in order; a cell that raises or runs too long is recorded, not fatal."""
-    errors = []
-    for k, source in enumerate(sources):
+def run_cell(k, source, namespace, timeout):
+    """Execute code cell ``k``: None, or [k, what went wrong] (a raise or a timeout is recorded, not fatal)."""
+    try:
+        alarm(timeout)
         try:
-            alarm(timeout)
-            try:
-                exec(compile(cell_code(source), f"<cell {k}>", "exec"), namespace)
-            finally:
-                signal.setitimer(signal.ITIMER_REAL, 0)
-        except OutOfTime:
-            errors.append([k, "timeout"])
-        except BaseException as error:   # SystemExit, KeyboardInterrupt too: the next cell runs
-            errors.append([k, type(error).__name__])
-    return errors
+            exec(compile(cell_code(source), f"<cell {k}>", "exec"), namespace)
+        finally:
+            signal.setitimer(signal.ITIMER_REAL, 0)
+    except OutOfTime:
+        return [k, "timeout"]
+    except BaseException as error:   # SystemExit, KeyboardInterrupt too: the next cell runs
+        return [k, type(error).__name__]
+    return None
 
 
 def describe_error(error):
@@ -222,7 +167,7 @@ def call_once(name, fn, args, kwargs, limit, guard, rtol):
     outcome["seconds"] = time.perf_counter() - start
     if outcome["status"] != "returned":
         return outcome
-    outcome["value"] = plain(result)
+    outcome["value"] = plaindata.plain(result)
     if guard and any(isinstance(a, np.ndarray) and not same_array(a, c, rtol) for a, c in zip(args, copies)):
         outcome["status"] = "modified_input"
     return outcome
@@ -236,6 +181,11 @@ def missing_keywords(fn, keywords):
     if any(p.kind is p.VAR_KEYWORD for p in params.values()):
         return []
     return [k for k in keywords if k not in params]
+
+
+def given_args(args):
+    """A case's arguments, each {"given": [name, params, text]} made into the function it names."""
+    return tuple(GIVEN["make"](a["given"]) if isinstance(a, dict) and set(a) == {"given"} else a for a in args)
 
 
 TERMINAL = ("timeout", "not_implemented", "calls_cnnlab", "reads_test_split")
@@ -255,43 +205,75 @@ def run_call(call, namespace, path):
     results = {"check": call["check"], "seed": call["seed"], "steps": [], "facts": {"missing": missing}}
     if not missing:
         for args, kwargs in call["cases"]:
-            outcome = call_once(call["check"], fn, tuple(args), dict(kwargs), call["limit"],
+            outcome = call_once(call["check"], fn, given_args(args), dict(kwargs), call["limit"],
                                 call["strict"], call["input_rtol"])
             results["steps"].append(outcome)
             if outcome["status"] in TERMINAL:
                 break
-    save_results(results, path)
+    plaindata.save(results, path)
     return "ran"
 
 
-def code_cells(notebook_path, skip):
+def code_cells(notebook_path):
+    """[(cell id, source)] of the notebook's code cells, in order."""
     with open(notebook_path, encoding="utf-8") as f:
         notebook = json.load(f)
-    return [("".join(c["source"]) if isinstance(c["source"], list) else c["source"])
-            for c in notebook["cells"] if c.get("cell_type") == "code" and c.get("id") not in skip]
+    return [(c.get("id"), "".join(c["source"]) if isinstance(c["source"], list) else c["source"])
+            for c in notebook["cells"] if c.get("cell_type") == "code"]
+
+
+def block(blocked, allowed=()):
+    """Refuse the ``blocked`` packages (but the ``allowed`` modules) from here on, and forget any
+    already imported."""
+    sys.meta_path.insert(0, Blocker(blocked, allowed))
+    for name in list(sys.modules):
+        if any(name == b or name.startswith(b + ".") for b in blocked):
+            del sys.modules[name]
+
+
+def make_calls(calls, namespace, out_dir, statuses):
+    """Run ``calls`` [(k, call)] on the namespace as it is now; statuses[k] says how each went."""
+    for k, call in calls:
+        try:
+            statuses[k] = run_call(call, namespace, os.path.join(out_dir, f"r{k}.npz"))
+        except BaseException as error:   # whatever the student's code did to this process
+            statuses[k] = f"crashed: {type(error).__name__}"
+
+
+def write_report(out_dir, statuses, errors):
+    """calls.json as it stands: written after every test cell's calls, so that what ran is kept
+    if a later cell ends this process."""
+    with open(os.path.join(out_dir, "calls.json"), "w", encoding="utf-8") as f:
+        json.dump({"calls": statuses, "cells": errors}, f)
 
 
 def main(task_path, notebook_path, out_dir):
-    task = load_tree(task_path)
+    """Run the code cells in order; where a test cell stands (skipped), make the calls planned for
+    it (a call's "cell"), on the functions as they are there: a later cell that redefines a
+    graded name (03's conv_forward_im2col cell with an im2col of its own) does not change what
+    that test cell's check calls, just as in the notebook. Calls of no test cell run at the end."""
+    task = plaindata.load(task_path)
     if any("runner" in call for call in task["calls"]):
         import harness_train   # noqa: F401  (before the cells: it takes its clocks now)
-    sys.meta_path.insert(0, Blocker(task["blocked"], task.get("allowed", [])))
-    for name in list(sys.modules):   # nothing of the blocked packages stays imported either
-        if any(name == b or name.startswith(b + ".") for b in task["blocked"]):
-            del sys.modules[name]
-    sources = code_cells(notebook_path, set(task["skip_cells"]))
+    block(task["blocked"], task.get("allowed", []))
+    skip = set(task["skip_cells"])
     out_dir = os.path.abspath(out_dir)
     namespace = {"__name__": "__main__", "__builtins__": __builtins__}
-    report = {"calls": [], "cells": []}
-    report["cells"] = run_cells(sources, namespace, task["cell_timeout"])
-    for k, call in enumerate(task["calls"]):
-        try:
-            status = run_call(call, namespace, os.path.join(out_dir, f"r{k}.npz"))
-        except BaseException as error:   # whatever the student's code did to this process
-            status = f"crashed: {type(error).__name__}"
-        report["calls"].append(status)
-    with open(os.path.join(out_dir, "calls.json"), "w", encoding="utf-8") as f:
-        json.dump(report, f)
+    pending = list(enumerate(task["calls"]))
+    statuses = ["did_not_finish"] * len(pending)
+    errors = []
+    for k, (cell_id, source) in enumerate(code_cells(notebook_path)):
+        if cell_id in skip:
+            here = [(j, call) for j, call in pending if call.get("cell") == cell_id]
+            pending = [(j, call) for j, call in pending if call.get("cell") != cell_id]
+            make_calls(here, namespace, out_dir, statuses)
+            write_report(out_dir, statuses, errors)
+            continue
+        error = run_cell(k, source, namespace, task["cell_timeout"])
+        if error:
+            errors.append(error)
+    make_calls(pending, namespace, out_dir, statuses)
+    write_report(out_dir, statuses, errors)
 
 
 if __name__ == "__main__":

@@ -26,9 +26,11 @@ from collections import namedtuple
 import numpy as np
 
 try:
-    from harness import OutOfTime, alarm, missing_keywords, plain, save_results   # in the sandbox
+    from harness import OutOfTime, alarm, missing_keywords   # in the sandbox
+    from plaindata import plain, save as save_results
 except ModuleNotFoundError:   # imported as cnnlab.grading.harness_train (the grader's tests)
-    from .harness import OutOfTime, alarm, missing_keywords, plain, save_results
+    from ..plaindata import plain, save as save_results
+    from .harness import OutOfTime, alarm, missing_keywords
 
 HERE_DIR = os.path.dirname(os.path.abspath(__file__))
 NUM_CLASSES = 10

@@ -5,13 +5,14 @@ The trusted grader (this process) never runs student code. For one notebook it
 1. reads which checks grade each test cell (:func:`cases.planned_calls`),
 2. makes the cases there and writes them as plain data (:func:`cases.task`),
 3. runs ``harness.py`` in a sandbox without cnnlab (:func:`run_harness`): the student's code
-   cells (test cells excepted) run, then the graded functions are called on the cases,
+   cells (test cells excepted) run, and where each test cell stands its graded functions are
+   called on its cases (as the notebook's own check calls them there),
 4. reads the results back as plain data (``cnnlab.checks.load_results``, allow_pickle=False)
    and judges them with ``cnnlab.checks.judge`` (:func:`judge_notebook`).
 
 A :class:`Verdict` per test cell: passed, the judge's message, and ``outside`` (False where the
-check cannot run outside and the kernel's verdict stands: numerical_gradient). 07's checks run
-outside by run steps of their own (:mod:`cases_train`, ``harness_train.py``).
+check cannot run outside and the kernel's verdict stands). 07's checks run outside by run
+steps of their own (:mod:`cases_train`, ``harness_train.py``).
 """
 
 import json
@@ -23,14 +24,16 @@ from pathlib import Path
 
 import nbformat
 
-from .. import checks
+from .. import checks, plaindata
 from ..checks.calling import kind_of
 from ..language import tr
 from . import cases, cases_train
-from .plaintree import save_tree
 from .sandbox import Limits, run_sandboxed
 
 HARNESS = Path(__file__).with_name("harness.py")
+#: What the harness needs beside it in the sandbox: {name there: the file here}.
+HARNESS_FILES = {"harness.py": HARNESS, "plaindata.py": Path(plaindata.__file__),
+                 "given.py": Path(checks.__file__).with_name("given.py")}
 
 
 @dataclass
@@ -53,8 +56,9 @@ def test_cells(notebook):
     return found
 
 
-def run_harness(notebook, calls, *, cell_timeout, limits=None, unsafe=False):
-    """Run ``calls`` [(name, objects, seed)] on the student's ``notebook`` in a sandbox.
+def run_harness(notebook, calls, *, cell_timeout, cells=None, limits=None, unsafe=False):
+    """Run ``calls`` [(name, objects, seed)] on the student's ``notebook`` in a sandbox, each where
+    its test cell (``cells``, see :func:`cases.task`) stands.
 
     Returns (list with one entry per call: Results, or a str saying why there are none,
     :class:`SandboxResult`).
@@ -63,9 +67,10 @@ def run_harness(notebook, calls, *, cell_timeout, limits=None, unsafe=False):
     with tempfile.TemporaryDirectory(prefix="cnnlab-judge-") as tmp:
         tmp = Path(tmp)
         nbformat.write(notebook, str(tmp / "notebook.ipynb"))
-        save_tree(cases.task(calls, cell_timeout, skip), tmp / "task.npz")
-        shutil.copy(HARNESS, tmp / "harness.py")
-        inputs = {name: tmp / name for name in ("notebook.ipynb", "task.npz", "harness.py")}
+        plaindata.save(cases.task(calls, cell_timeout, skip, cells), tmp / "task.npz")
+        for name, path in HARNESS_FILES.items():
+            shutil.copy(path, tmp / name)
+        inputs = {name: tmp / name for name in ("notebook.ipynb", "task.npz", *HARNESS_FILES)}
         inputs.update(_train_inputs(calls, tmp))
         out = tmp / "out"
         result = run_sandboxed(
@@ -151,7 +156,7 @@ def judge_notebook(notebook, *, cell_timeout=120, limits=None, unsafe=False):
     found, result = ([], None)
     if outside:
         found, result = run_harness(notebook, [call for _, call in outside], cell_timeout=cell_timeout,
-                                    limits=limits, unsafe=unsafe)
+                                    cells=[cell_id for cell_id, _ in outside], limits=limits, unsafe=unsafe)
     verdicts = {}
     for cell_id, calls in planned.items():
         mine = [(call, f) for (c, call), f in zip(outside, found) if c == cell_id]

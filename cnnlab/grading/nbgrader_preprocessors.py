@@ -14,8 +14,8 @@ cells back):
   verdict sets each test cell's outcome, so nbgrader's SaveAutoGrades records the judge's
   points: a failed check leaves an error output, a passed one none (nor stderr, nor a number
   nbgrader would read as partial credit). Where the kernel's text said otherwise, the cell
-  gets a note and the student is flagged as possibly tampering: a warning in nbgrader's log and
-  ``grading/judge/<assignment>/<student>.json``.
+  gets a note (the kernel's failure kept as text) and the student is flagged as possibly
+  tampering: a warning in nbgrader's log and ``grading/judge/<assignment>/<student>.json``.
 
 Where no sandbox can be made, grading stops with SandboxUnavailable naming what is missing,
 unless ``SandboxedExecute.unsafe_no_sandbox = True``; then every judge file says
@@ -73,8 +73,13 @@ def _clean_output(output):
         return None
 
 
+def _is_failure(output):
+    """What nbgrader scores 0: an error, or anything on stderr."""
+    return output.output_type == "error" or (output.output_type == "stream" and output.name == "stderr")
+
+
 def _kernel_failed(cell):
-    return any(o.output_type == "error" or (o.output_type == "stream" and o.name == "stderr") for o in cell.outputs)
+    return any(map(_is_failure, cell.outputs))
 
 
 def notebook_key(nb):
@@ -212,22 +217,31 @@ class JudgeOutside(NbGraderPreprocessor):
 
     @staticmethod
     def _set_outcome(cell, verdict, kernel_passed):
-        # The judge can take points away, never give them: a cell scores only when the judge AND
-        # the notebook's own check pass. A faked pass in the kernel is caught by the judge; a gap
-        # in the judge (a case it does not call the way the kernel does) cannot pass a wrong answer.
+        # The judge decides: the grade comes from the process student code never ran in; the
+        # kernel's output is feedback. On the whole corpus of 01-06 the two agree
+        # (tests/test_grading_engine.py), so a disagreement means the notebook's own check was
+        # tampered with (or broken): the points are the judge's, and the report flags it.
         # A number as the last result would be read as partial credit.
         outputs = [o for o in cell.outputs if o.output_type != "execute_result"]
-        if verdict.passed and not kernel_passed:
-            outputs.append(new_output("stream", name="stdout", text=(
-                "[cnnlab judge] The check, run outside the notebook, passed, but the notebook's own check "
-                "failed: the lower result counts.\n")))
-        elif verdict.passed:
-            outputs = [o for o in outputs if o.output_type != "error" and not (o.output_type == "stream" and o.name == "stderr")]
+        if verdict.passed:
+            failed = [o for o in outputs if _is_failure(o)]
+            outputs = [o for o in outputs if not _is_failure(o)]
+            if failed:
+                outputs.append(new_output("stream", name="stdout", text=(
+                    "[cnnlab judge] The check, run outside the notebook, passed; the notebook's own check "
+                    "failed, and said:\n" + "\n".join(_failure_text(o) for o in failed) + "\n")))
         elif kernel_passed:
             outputs.append(new_output("error", ename="CheckFailed", evalue=verdict.message, traceback=[
                 "[cnnlab judge] The check, run outside the notebook, failed "
                 "(the notebook's own output above said otherwise):", "CheckFailed: " + verdict.message]))
         cell.outputs = outputs
+
+
+def _failure_text(output):
+    """An error or stderr output as plain text (what the student's kernel said)."""
+    if output.output_type == "error":
+        return f"{output.ename}: {output.evalue}"
+    return _text(output.text).rstrip("\n")
 
 
 class RestoreTestCells(NbGraderPreprocessor):
