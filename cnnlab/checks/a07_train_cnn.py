@@ -22,9 +22,9 @@ from .convert import NUM_CLASSES, to_gradients, to_number, to_scores
 from .core import Case, Failure, Mistake, time_limit
 from .function_check import FunctionCheck
 from .judging import call_failure
+from .steps07 import differences, usable
 
 TARGET_ACCURACY = 0.98
-GRADIENT_STEP = 1e-5       # h of the centred difference, in float64
 GRADIENT_TOLERANCE = 1e-4  # relative error above which a gradient is wrong
 LOG_EPSILON = 1e-6       # the largest epsilon inside the loss's log that is accepted
 ENTRIES_PER_PARAMETER = 8  # gradient entries compared per parameter array
@@ -75,29 +75,6 @@ def gradient_batches(seed):
     rng = np.random.default_rng(70 if seed is None else seed)
     sizes = (5,) if seed is None else (5, 3)
     return [(rng.uniform(0.05, 1.0, size=(n, 1, 8, 8)), rng.integers(0, NUM_CLASSES, size=n)) for n in sizes]
-
-
-def _differences(net, x, y, entries):
-    """Centred differences (L(p + h) - L(p - h)) / 2h at the chosen entries of every parameter."""
-    h = GRADIENT_STEP
-    out = {}
-    for key, idx in entries.items():
-        p = net.params[key]
-        values = []
-        for i in idx:
-            old = p.flat[i]
-            p.flat[i] = old + h
-            plus = float(np.reshape(net.loss(x, y), ()))
-            p.flat[i] = old - h
-            minus = float(np.reshape(net.loss(x, y), ()))
-            p.flat[i] = old        # leave the network as it was
-            values.append((plus - minus) / (2 * h))
-        out[key] = np.array(values)
-    return out
-
-
-def _usable(params):
-    return isinstance(params, dict) and params and all(isinstance(k, str) and isinstance(v, np.ndarray) for k, v in params.items())
 
 
 def gradient_mistakes(batch):
@@ -166,7 +143,7 @@ class ConvNetCheck:
             return results
         params = getattr(net, "params", None)
         results.facts["params"] = plain(params)
-        if not _usable(params):
+        if not usable(params):
             return results
         rng = np.random.default_rng(71 if seed is None else seed)
         for x, y in gradient_batches(seed):
@@ -182,7 +159,7 @@ class ConvNetCheck:
             if outcome.status != "returned" or outcome.seen["params_changed"]:
                 return results
             entries = {k: rng.choice(p.size, size=min(p.size, ENTRIES_PER_PARAMETER), replace=False) for k, p in params.items()}
-            outcome, _ = call_student("net.loss(x, y)", _differences, (net, x, y, entries), limit=max(time_limit(), 30))
+            outcome, _ = call_student("net.loss(x, y)", differences, (net, x, y, entries), limit=max(time_limit(), 30))
             outcome.seen = {"entries": entries}
             results.steps.append(outcome)
             if outcome.status != "returned":

@@ -44,6 +44,8 @@ LIBRARY = ("__init__.py", "language.py", "nn.py", "notebook_functions.py", "data
 
 #: The harness's own file for these run steps.
 HARNESS_TRAIN = Path(__file__).with_name("harness_train.py")
+#: The gradient-check step it shares with the in-kernel check (NumPy only), copied beside it.
+STEPS = Path(__file__).resolve().parent.parent / "checks" / "steps07.py"
 
 
 def runs_outside(name):

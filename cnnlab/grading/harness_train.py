@@ -28,13 +28,14 @@ import numpy as np
 try:
     from harness import OutOfTime, alarm, missing_keywords   # in the sandbox
     from plaindata import plain, save as save_results
+    from steps07 import differences, usable
 except ModuleNotFoundError:   # imported as cnnlab.grading.harness_train (the grader's tests)
+    from ..checks.steps07 import differences, usable
     from ..plaindata import plain, save as save_results
     from .harness import OutOfTime, alarm, missing_keywords
 
 HERE_DIR = os.path.dirname(os.path.abspath(__file__))
 NUM_CLASSES = 10
-GRADIENT_STEP = 1e-5
 ENTRIES_PER_PARAMETER = 8
 MEASURE_BATCH = 256
 TERMINAL = ("timeout", "not_implemented", "calls_cnnlab", "reads_test_split")
@@ -130,29 +131,6 @@ def new_results(check):
 
 
 # -- convnet: forward, loss, gradient and the centred differences --------------------------------
-
-def differences(net, x, y, entries):
-    """Centred differences (L(p + h) - L(p - h)) / 2h at the chosen entries of every parameter."""
-    h = GRADIENT_STEP
-    out = {}
-    for key, idx in entries.items():
-        p = net.params[key]
-        values = []
-        for i in idx:
-            old = p.flat[i]
-            p.flat[i] = old + h
-            plus = float(np.reshape(net.loss(x, y), ()))
-            p.flat[i] = old - h
-            minus = float(np.reshape(net.loss(x, y), ()))
-            p.flat[i] = old        # leave the network as it was
-            values.append((plus - minus) / (2 * h))
-        out[key] = np.array(values)
-    return out
-
-
-def usable(params):
-    return isinstance(params, dict) and params and all(isinstance(k, str) and isinstance(v, np.ndarray) for k, v in params.items())
-
 
 def run_convnet(task, ConvNet):
     """ConvNetCheck.run on the task's batches; the entries drawn from the task's generator state."""

@@ -97,7 +97,9 @@ def _train_inputs(calls, tmp):
     if not any(cases_train.runs_outside(name) for name, _, _ in calls):
         return {}
     shutil.copy(cases_train.HARNESS_TRAIN, tmp / "harness_train.py")
-    return {"harness_train.py": tmp / "harness_train.py", "cnnlab": cases_train.copy_library(tmp / "library")}
+    shutil.copy(cases_train.STEPS, tmp / "steps07.py")
+    return {"harness_train.py": tmp / "harness_train.py", "steps07.py": tmp / "steps07.py",
+            "cnnlab": cases_train.copy_library(tmp / "library")}
 
 
 def runs_outside(name, seed):
