@@ -145,7 +145,7 @@ def graded(course, name):
     """What cnnlab grade made of the class (so one sees the grading did its work): total, status."""
     import csv
 
-    with open(course / f"grading-{name}" / "grades.csv", encoding="utf-8") as f:
+    with open(course / f"grading-{name}" / "grades.csv", encoding="utf-8-sig") as f:   # cnnlab grade writes a BOM (Excel)
         return ", ".join(f"{r['student']} {r['total']} {r['status']}" for r in csv.DictReader(f))
 
 
