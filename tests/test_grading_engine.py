@@ -97,9 +97,27 @@ def test_the_judge_names_the_same_mistake_as_the_in_kernel_check(judged):
 
 
 def test_delegating_to_cnnlab_fails_where_the_answers_run(judged):
+    # The import at cell time gives an inert stand-in (the def still runs, as in the kernel); the
+    # graded call that uses it raises as a missing module does.
     verdicts, _ = judged["wrong"]
-    assert not verdicts["test-conv2d-multi"].passed
-    assert "not defined" in verdicts["test-conv2d-multi"].message or "定義されていません" in verdicts["test-conv2d-multi"].message
+    multi = verdicts["test-conv2d-multi"]
+    assert not multi.passed
+    assert "cnnlab.checks.reference.multi" in multi.message, multi.message
+
+
+def test_cnnlab_used_at_cell_time_in_an_answer_cell_does_not_stop_its_def(monkeypatch):
+    # A student left cnnlab.hint(...) and the check's own call above the def: in the kernel the
+    # cell runs to the end, so in the judge's sandbox it must too (cnnlab inert there).
+    monkeypatch.setenv("CNNLAB_TIME_LIMIT", "2")
+    solution = source_notebook(NAME)
+    sources = {c.id: c.source for c in solution.cells if c.get("id") in ("conv2d_single", "relu")}
+    notebook = answer(solution, {
+        "conv2d_single": 'import cnnlab\ncnnlab.hint("conv2d_single")\n' + sources["conv2d_single"],
+        "relu": "from cnnlab.checks import check_relu\ncheck_relu(lambda x: x)\n" + sources["relu"]})
+    verdicts, result = judge_notebook(notebook, cell_timeout=20)
+    assert result.sandboxed
+    assert {k: v.passed for k, v in verdicts.items()} == {"test-conv2d-single": True, "test-conv2d-multi": True,
+                                                          "test-relu": True}
 
 
 def test_a_hanging_function_is_stopped_by_the_time_limit(judged):

@@ -30,6 +30,7 @@ Everything here is the student's process: the trusted grader treats every byte o
 untrusted (a wrong verdict at worst, never code), and judges it with ``cnnlab.checks``.
 """
 
+import importlib.util
 import inspect
 import json
 import os
@@ -37,6 +38,7 @@ import signal
 import sys
 import time
 import traceback
+import types
 import warnings
 
 import numpy as np
@@ -63,14 +65,56 @@ class Blocker:
 
     def __init__(self, blocked, allowed=()):
         self.blocked, self.allowed = tuple(blocked), tuple(allowed)
+        self.cells_running = False   # True while the notebook's cells run (not the graded calls)
 
     def is_allowed(self, name):
         return any(name == a or (a not in self.blocked and name.startswith(a + ".")) for a in self.allowed)
 
+    def refuse(self, name):
+        """Raise as a missing module would, unless the cells are running (then: nothing)."""
+        if not self.cells_running:
+            raise ModuleNotFoundError(f"No module named {name!r} (not available while grading)", name=name)
+
     def find_spec(self, name, path=None, target=None):
         if any(name == b or name.startswith(b + ".") for b in self.blocked) and not self.is_allowed(name):
-            raise ModuleNotFoundError(f"No module named {name!r} (not available while grading)", name=name)
+            self.refuse(name)
+            return importlib.util.spec_from_loader(name, InertLoader(self), is_package=True)
         return None
+
+
+class Inert(types.ModuleType):
+    """A blocked name while the notebook's cells run: ``cnnlab.hint("relu")`` or ``check_relu(relu)``
+    in an answer cell does nothing here, so the rest of that cell (its ``def``) still runs, as it
+    does in the kernel. Used by a graded call, it raises as the import would have: the graded
+    functions still cannot reach cnnlab."""
+
+    def __init__(self, name, blocker):
+        super().__init__(name)
+        self.__path__ = []          # a package: its submodules come through the Blocker too
+        self._blocker = blocker
+
+    def __getattr__(self, attr):
+        if attr.startswith("__"):
+            raise AttributeError(attr)
+        self._blocker.refuse(f"{self.__name__}.{attr}")
+        return Inert(f"{self.__name__}.{attr}", self._blocker)
+
+    def __call__(self, *args, **kwargs):
+        self._blocker.refuse(self.__name__)
+        return Inert(f"{self.__name__}()", self._blocker)
+
+
+class InertLoader:
+    """Makes the :class:`Inert` module of a blocked name (imported while the cells run)."""
+
+    def __init__(self, blocker):
+        self.blocker = blocker
+
+    def create_module(self, spec):
+        return Inert(spec.name, self.blocker)
+
+    def exec_module(self, module):
+        pass
 
 
 # -- running the student's code ------------------------------------------------------------------
@@ -224,11 +268,13 @@ def code_cells(notebook_path):
 
 def block(blocked, allowed=()):
     """Refuse the ``blocked`` packages (but the ``allowed`` modules) from here on, and forget any
-    already imported."""
-    sys.meta_path.insert(0, Blocker(blocked, allowed))
+    already imported. Returns the :class:`Blocker` (main switches ``cells_running``)."""
+    blocker = Blocker(blocked, allowed)
+    sys.meta_path.insert(0, blocker)
     for name in list(sys.modules):
         if any(name == b or name.startswith(b + ".") for b in blocked):
             del sys.modules[name]
+    return blocker
 
 
 def make_calls(calls, namespace, out_dir, statuses):
@@ -255,7 +301,7 @@ def main(task_path, notebook_path, out_dir):
     task = plaindata.load(task_path)
     if any("runner" in call for call in task["calls"]):
         import harness_train   # noqa: F401  (before the cells: it takes its clocks now)
-    block(task["blocked"], task.get("allowed", []))
+    blocker = block(task["blocked"], task.get("allowed", []))
     skip = set(task["skip_cells"])
     out_dir = os.path.abspath(out_dir)
     namespace = {"__name__": "__main__", "__builtins__": __builtins__}
@@ -269,7 +315,9 @@ def main(task_path, notebook_path, out_dir):
             make_calls(here, namespace, out_dir, statuses)
             write_report(out_dir, statuses, errors)
             continue
+        blocker.cells_running = True    # cnnlab used at cell time is inert, not an error
         error = run_cell(k, source, namespace, task["cell_timeout"])
+        blocker.cells_running = False   # (a cell that set it back to True gains nothing: no cnnlab is here)
         if error:
             errors.append(error)
     make_calls(pending, namespace, out_dir, statuses)
