@@ -30,8 +30,10 @@ Everything here is the student's process: the trusted grader treats every byte o
 untrusted (a wrong verdict at worst, never code), and judges it with ``cnnlab.checks``.
 """
 
+import contextlib
 import importlib.util
 import inspect
+import io
 import json
 import os
 import signal
@@ -190,18 +192,14 @@ def call_once(name, fn, args, kwargs, limit, guard, rtol):
                "seen": {}, "limit": float(limit), "seconds": 0.0}
     start = time.perf_counter()
     result = None
-    devnull = open(os.devnull, "w")
-    stderr = sys.stderr
     try:
-        with warnings.catch_warnings(), np.errstate(all="ignore"):
+        with warnings.catch_warnings(), np.errstate(all="ignore"), contextlib.redirect_stderr(io.StringIO()):
             warnings.simplefilter("ignore")
-            sys.stderr = devnull
             alarm(limit)
             try:
                 result = fn(*copies, **kwargs)
             finally:
                 signal.setitimer(signal.ITIMER_REAL, 0)
-                sys.stderr = stderr
     except OutOfTime:
         outcome["status"] = "timeout"
     except NotImplementedError:
