@@ -95,12 +95,22 @@ def max_points(notebook):
 
 
 def feedback_text(course, student, name, cell_id):
-    """What the autograded notebook shows under a test cell: stdout, stderr and the error."""
+    """What the autograded notebook shows under a test cell: stdout, stderr and the error.
+
+    Consecutive stream outputs are one text, as Jupyter shows them: how the kernel happened to
+    chunk its output (one message or two) is not part of the feedback.
+    """
     nb = read(Path(course) / "autograded" / student / name / f"{name}.ipynb")
     parts = []
+    stream = False
     for output in cell(nb, cell_id).get("outputs", []):
         if output.output_type == "stream":
-            parts.append(output.text)
+            if stream:
+                parts[-1] += output.text
+            else:
+                parts.append(output.text)
+            stream = True
         elif output.output_type == "error":
             parts.append(_ANSI.sub("", "\n".join(output.traceback)))
+            stream = False
     return "\n".join(parts)
