@@ -9,9 +9,11 @@ course folder (the repository root, where ``nbgrader_config.py`` is).
    makes it (the gradebook's test cells put back), run in a sandbox for its feedback text, and
    judged outside the student's process (:mod:`cnnlab.grading.judge`). These are the expensive
    part; each writes only its own cache file, never the gradebook.
-3. **Write the gradebook from one process**: one stock ``nbgrader autograde`` (the course's
-   ``nbgrader_config.py``) takes the runs from the cache (identical notebooks only, else it runs
-   them itself) and records the points. SQLite never sees two writers.
+3. **Write the gradebook from one thread**: as each student's runs are ready, nbgrader's own
+   Autograde (the course's ``nbgrader_config.py``; :mod:`cnnlab.grading.record`) takes them from
+   the cache (identical notebooks only, else it runs them itself) and records the points, while
+   the workers run the next students. SQLite never sees two writers; nbgrader's log goes to
+   ``DIR/nbgrader-<assignment>.log``.
 4. **Report**: ``DIR/grades.csv`` (student, the LMS's id and name, points per function, total,
    status, reason; UTF-8 with a byte order mark, for Excel),
    ``DIR/feedback/<student>/<assignment>.html`` (per function: points and the judge's diagnosis),
@@ -73,9 +75,8 @@ def run(args):
     todo = [s for s in students if args.force or not (root / "autograded" / s / args.assignment).is_dir()]
     skipped = sorted(set(students) - set(todo))
     cache = out / "cache" / args.assignment
-    prepare_all(root, args.assignment, todo, cache, args.timeout, args.jobs, unsafe)
-    done = autograde(root, args.assignment, todo, cache, out, args.timeout, unsafe, args.force)
-    rows = report.write(root, args.assignment, out, records, skipped, done.stdout + done.stderr, unsafe)
+    grade_all(root, args.assignment, todo, cache, out, args.timeout, args.jobs, unsafe, args.force)
+    rows = report.write(root, args.assignment, out, records, skipped, unsafe)
     print(report.summary(rows, args.assignment, skipped))
     return 0
 
@@ -138,35 +139,27 @@ def prepare(root, assignment, student, cache, timeout, unsafe):
                                           "verdicts": {k: asdict(v) for k, v in verdicts.items()}})
 
 
-def prepare_all(root, assignment, students, cache, timeout, jobs, unsafe):
-    """Run :func:`prepare` for every student on ``jobs`` workers, with a progress bar. A student
-    whose notebook cannot be prepared is left to nbgrader, which reports it."""
+def grade_all(root, assignment, students, cache, out, timeout, jobs, unsafe, force):
+    """:func:`prepare` every student on ``jobs`` workers; as each is ready, record it in the
+    gradebook from this thread (:class:`cnnlab.grading.record.Recorder`), with a progress bar.
+    A student whose notebook cannot be prepared is left to nbgrader, which reports it."""
+    from .record import Recorder
     from .report import progress
 
-    progress(0, len(students))
-    with ThreadPoolExecutor(max_workers=jobs) as pool:
-        futures = [pool.submit(prepare, root, assignment, s, cache, timeout, unsafe) for s in students]
-        for k, future in enumerate(as_completed(futures), 1):
-            try:
-                future.result()
-            except Exception:   # noqa: BLE001 — nbgrader grades (or fails) this one itself, reported there
-                pass
-            progress(k, len(students))
-    print(file=sys.stderr)
-
-
-def autograde(root, assignment, students, cache, out, timeout, unsafe, force):
-    """One ``nbgrader autograde`` over the students: the only writer of the gradebook."""
-    from .execute_inside import NBGRADER
-
-    args = [*NBGRADER, "autograde", assignment,
-            f"--SandboxedExecute.cache_dir={cache}", f"--JudgeOutside.cache_dir={cache}",
-            f"--JudgeOutside.report_dir={out / 'judge'}", f"--Execute.timeout={timeout}",
-            f"--JudgeOutside.cell_timeout={timeout}"]
-    if unsafe:
-        args += ["--SandboxedExecute.unsafe_no_sandbox=True", "--JudgeOutside.unsafe_no_sandbox=True"]
-    if force:
-        args.append("--force")
     if not students:
-        return subprocess.CompletedProcess(args, 0, "", "")
-    return subprocess.run(args, cwd=root, capture_output=True, text=True)
+        return
+    recorder = Recorder(root, assignment, cache=cache, out=out, timeout=timeout, unsafe=unsafe, force=force)
+    progress(0, len(students))
+    try:
+        with ThreadPoolExecutor(max_workers=jobs) as pool:
+            futures = {pool.submit(prepare, root, assignment, s, cache, timeout, unsafe): s for s in students}
+            for k, future in enumerate(as_completed(futures), 1):
+                try:
+                    future.result()
+                except Exception:   # noqa: BLE001 — nbgrader grades (or fails) this one itself, logged there
+                    pass
+                recorder.record(futures[future])
+                progress(k, len(students))
+    finally:
+        recorder.close()
+    print(file=sys.stderr)

@@ -45,7 +45,7 @@ def gradebook_scores(root, assignment):
     return found
 
 
-def write(root, assignment, out, records, skipped, log, unsafe):
+def write(root, assignment, out, records, skipped, unsafe):
     """Write grades.csv and the feedback pages; return the rows (dicts) of the CSV."""
     out = Path(out)
     names = functions(root, assignment)
@@ -60,9 +60,9 @@ def write(root, assignment, out, records, skipped, log, unsafe):
         row["total"] = sum(score for score, _ in cells.values()) if cells else ""
         rejected = [r for r in records if r.student == student and r.status == "rejected"]
         if student not in scores:
-            row["status"], row["reason"] = "failed", "; ".join(r.reason for r in rejected) or "not graded (see nbgrader's log)"
+            row["status"], row["reason"] = "failed", "; ".join(r.reason for r in rejected) or f"not graded (see {out / f'nbgrader-{assignment}.log'})"
         elif judge is None and student not in skipped:
-            row["status"], row["reason"] = "failed", "the notebook could not be graded (see nbgrader's log)"
+            row["status"], row["reason"] = "failed", f"the notebook could not be graded (see {out / f'nbgrader-{assignment}.log'})"
         elif judge is not None and judge.get("flagged"):
             row["status"] = "flagged"
             row["reason"] = "possibly tampering: the notebook's own output disagrees with the judge on " + \
