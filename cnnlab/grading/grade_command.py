@@ -149,6 +149,7 @@ def grade_all(root, assignment, students, cache, out, timeout, jobs, unsafe, for
     if not students:
         return
     recorder = Recorder(root, assignment, cache=cache, out=out, timeout=timeout, unsafe=unsafe, force=force)
+    recorder.add_students(students)
     progress(0, len(students))
     try:
         with ThreadPoolExecutor(max_workers=jobs) as pool:

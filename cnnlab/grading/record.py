@@ -57,6 +57,16 @@ class Recorder:
         log.addHandler(handler)
         log.propagate = False
 
+    def add_students(self, students):
+        """Put the students in the gradebook in sorted order, as a batch ``nbgrader autograde``
+        would (it creates each when it reaches it, in sorted order): ``nbgrader export`` lists
+        students in the order they were added, and they are recorded in the order they finish."""
+        from nbgrader.api import Gradebook
+
+        with Gradebook(self.app.coursedir.db_url) as gb:
+            for student in sorted(students):
+                gb.update_or_create_student(student)
+
     def record(self, student):
         """Autograde one student (nbgrader's Autograde converter); False if nbgrader failed it."""
         from nbgrader.converters import Autograde
