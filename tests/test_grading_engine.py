@@ -120,6 +120,19 @@ def test_cnnlab_used_at_cell_time_in_an_answer_cell_does_not_stop_its_def(monkey
                                                           "test-relu": True}
 
 
+def test_a_graded_function_that_draws_with_pyplot_still_passes(monkeypatch):
+    # The harness hands out pyplot lazily while the cells run (it costs 0.75 s of CPU and its
+    # drawings count for nothing): a function that draws loads it at its first call, and passes.
+    monkeypatch.setenv("CNNLAB_TIME_LIMIT", "10")
+    solution = source_notebook(NAME)
+    sources = {c.id: c.source for c in solution.cells if c.get("id") == "relu"}
+    drawing = ("import matplotlib.pyplot as plt\n" + sources["relu"].replace("def relu(", "def _relu(") +
+               "\n\ndef relu(x):\n    fig = plt.figure()\n    plt.close(fig)\n    return _relu(x)\n")
+    verdicts, result = judge_notebook(answer(solution, {"relu": drawing}), cell_timeout=20)
+    assert result.sandboxed
+    assert verdicts["test-relu"].passed, verdicts["test-relu"].message
+
+
 def test_a_hanging_function_is_stopped_by_the_time_limit(judged):
     verdicts, _ = judged["wrong"]
     assert not verdicts["test-relu"].passed
@@ -322,3 +335,37 @@ def test_a_given_function_goes_by_name_and_is_made_again_the_same(tmp_path):
 def test_only_the_table_s_functions_can_be_named():
     with pytest.raises(ValueError, match="no given function named 'eval'"):
         harness.given_args([{"given": ["eval", ["1"], "f"]}])
+
+
+def test_matplotlib_s_font_list_is_built_once_and_read_in_each_sandbox(tmp_path):
+    # Built in a sandbox (only the fonts a sandbox sees, nothing of the grader's HOME), handed to
+    # each sandbox as an input and moved into its HOME before any student code: matplotlib then
+    # reads it instead of building its own (a key added to the list shows which happened).
+    import json
+    import shutil
+    import sys
+    from pathlib import Path
+
+    from cnnlab.grading import fontcache
+    from cnnlab.grading.sandbox import run_sandboxed
+
+    assert fontcache.inputs(source_notebook("05_softmax_cross_entropy")) == {}   # no matplotlib there
+    folder = fontcache.inputs(source_notebook(NAME))[fontcache.INPUT]
+    assert fontcache.inputs(source_notebook(NAME))[fontcache.INPUT] == folder   # once per process
+    (built,) = folder.glob("fontlist-v*.json")
+    text = built.read_text(encoding="utf-8")
+    assert str(Path.home()) not in text and "ttflist" in text
+    given = tmp_path / fontcache.INPUT
+    given.mkdir()
+    (given / built.name).write_text(json.dumps({**json.loads(text), "cnnlab_marker": "read"}), encoding="utf-8")
+    shutil.copy(fontcache.__file__, tmp_path / "fontcache.py")
+    probe = ("import sys; sys.path.insert(0, '.'); import fontcache; fontcache.install(); "
+             "import matplotlib.font_manager as fm; print(getattr(fm.fontManager, 'cnnlab_marker', 'built'))")
+    result = run_sandboxed([sys.executable, "-c", probe], expose_cnnlab=False,
+                           inputs={"fontcache.py": tmp_path / "fontcache.py", fontcache.INPUT: given})
+    assert result.returncode == 0, result.stderr[-2000:]
+    assert result.stdout.strip() == "read"
+    # Without it, the sandbox builds its own (the key is not there).
+    result = run_sandboxed([sys.executable, "-c", probe], expose_cnnlab=False,
+                           inputs={"fontcache.py": tmp_path / "fontcache.py"})
+    assert result.stdout.strip() == "built", result.stderr[-2000:]

@@ -66,6 +66,9 @@ def this_python_kernel():
 
 
 def main(src, dest, timeout):
+    from cnnlab.grading.fontcache import install
+
+    install()   # before the kernel, so before any of the student's code
     skip_iri_checker()
     from nbclient import NotebookClient
     from nbformat import v4

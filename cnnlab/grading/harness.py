@@ -4,8 +4,8 @@ stands the graded functions on that cell's check cases; nothing of cnnlab.
     python -I harness.py TASK.npz NOTEBOOK.ipynb OUT_DIR
 
 This file is copied into the sandbox with ``cnnlab/plaindata.py`` (the plain-data format and
-description the checks use) and ``cnnlab/checks/given.py`` (numerical_gradient's functions f)
-beside it, and imports only those, the standard library and NumPy (and IPython's input
+description the checks use), ``cnnlab/checks/given.py`` (numerical_gradient's functions f) and
+``fontcache.py`` (matplotlib's font list into HOME) beside it, and imports only those, the standard library and NumPy (and IPython's input
 transformer, for ``%magics``): no ``cnnlab`` (the sandbox does not expose the
 package for this run, and an import blocker refuses ``cnnlab`` besides, before any student code
 runs), so it holds no reference maths and no expected values. An answer that delegates to the
@@ -48,7 +48,9 @@ import numpy as np
 if __package__:        # imported as cnnlab.grading.harness (the grader's own tests)
     from .. import plaindata
     from ..checks import given
+    from . import fontcache
 else:                  # in the sandbox: the copies the judge put beside this file
+    import fontcache
     import given
     import plaindata
 
@@ -117,6 +119,30 @@ class InertLoader:
 
     def exec_module(self, module):
         pass
+
+
+class LazyPyplot:
+    """A meta path finder: while the cells run, ``import matplotlib.pyplot`` gives a module that
+    loads on first use (importlib's LazyLoader).
+
+    Why: importing pyplot is ~0.75 s of CPU, and a notebook's setup cell imports it for drawings
+    that count for nothing here; every notebook would pay it a second time (the kernel already
+    did). A cell or a graded function that draws loads it when it first touches it, well within a
+    call's time limit (10 s). Not used for 07, whose training time is measured in CPU time.
+    """
+
+    def __init__(self, blocker):
+        self.blocker = blocker
+
+    def find_spec(self, name, path=None, target=None):
+        if name != "matplotlib.pyplot" or not self.blocker.cells_running:
+            return None
+        from importlib.machinery import PathFinder
+
+        spec = PathFinder.find_spec(name, path)
+        if spec is not None and hasattr(spec.loader, "exec_module"):
+            spec.loader = importlib.util.LazyLoader(spec.loader)
+        return spec
 
 
 # -- running the student's code ------------------------------------------------------------------
@@ -296,10 +322,13 @@ def main(task_path, notebook_path, out_dir):
     it (a call's "cell"), on the functions as they are there: a later cell that redefines a
     graded name (03's conv_forward_im2col cell with an im2col of its own) does not change what
     that test cell's check calls, just as in the notebook. Calls of no test cell run at the end."""
+    fontcache.install()   # matplotlib's font list into HOME, before the student's code
     task = plaindata.load(task_path)
     if any("runner" in call for call in task["calls"]):
         import harness_train   # noqa: F401  (before the cells: it takes its clocks now)
     blocker = block(task["blocked"], task.get("allowed", []))
+    if not any("runner" in call for call in task["calls"]):
+        sys.meta_path.insert(1, LazyPyplot(blocker))
     skip = set(task["skip_cells"])
     out_dir = os.path.abspath(out_dir)
     namespace = {"__name__": "__main__", "__builtins__": __builtins__}

@@ -27,13 +27,14 @@ import nbformat
 from .. import checks, plaindata
 from ..checks.calling import kind_of
 from ..language import tr
-from . import cases, cases_train
+from . import cases, cases_train, fontcache
 from .sandbox import Limits, run_sandboxed
 
 HARNESS = Path(__file__).with_name("harness.py")
 #: What the harness needs beside it in the sandbox: {name there: the file here}.
 HARNESS_FILES = {"harness.py": HARNESS, "plaindata.py": Path(plaindata.__file__),
-                 "given.py": Path(checks.__file__).with_name("given.py")}
+                 "given.py": Path(checks.__file__).with_name("given.py"),
+                 "fontcache.py": Path(fontcache.__file__)}
 
 
 @dataclass
@@ -72,6 +73,7 @@ def run_harness(notebook, calls, *, cell_timeout, cells=None, limits=None, unsaf
             shutil.copy(path, tmp / name)
         inputs = {name: tmp / name for name in ("notebook.ipynb", "task.npz", *HARNESS_FILES)}
         inputs.update(_train_inputs(calls, tmp))
+        inputs.update(fontcache.inputs(notebook, unsafe=unsafe))
         out = tmp / "out"
         result = run_sandboxed(
             [sys.executable, "-I", "-c", "import sys; sys.path.insert(0, '.'); import harness; "

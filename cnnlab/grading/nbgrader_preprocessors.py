@@ -33,6 +33,7 @@ from nbformat.v4 import new_output
 from nbgrader.preprocessors import Execute, NbGraderPreprocessor
 from traitlets import Bool, Integer, Unicode
 
+from . import fontcache
 from .judge import Verdict, judge_notebook
 from .sandbox import Limits, run_sandboxed
 
@@ -100,7 +101,8 @@ def execute_sandboxed(nb, *, timeout, memory_bytes=2 * 1024 ** 3, unsafe=False):
         nbformat.write(nb, str(src))
         result = run_sandboxed(
             [sys.executable, "-m", "cnnlab.grading.execute_inside", "notebook.ipynb", "executed.ipynb", str(timeout)],
-            inputs={"notebook.ipynb": src}, output_dir=Path(tmp) / "out", outputs=["executed.ipynb"],
+            inputs={"notebook.ipynb": src, **fontcache.inputs(nb, unsafe=unsafe)},
+            output_dir=Path(tmp) / "out", outputs=["executed.ipynb"],
             limits=limits, env=_env(), unsafe=unsafe, expose_cnnlab=True)
         executed = None
         if "executed.ipynb" in result.outputs:
