@@ -148,12 +148,13 @@ def grade_all(root, assignment, students, cache, out, timeout, jobs, unsafe, for
 
     if not students:
         return
-    recorder = Recorder(root, assignment, cache=cache, out=out, timeout=timeout, unsafe=unsafe, force=force)
-    recorder.add_students(students)
     progress(0, len(students))
-    try:
-        with ThreadPoolExecutor(max_workers=jobs) as pool:
-            futures = {pool.submit(prepare, root, assignment, s, cache, timeout, unsafe): s for s in students}
+    with ThreadPoolExecutor(max_workers=jobs) as pool:
+        futures = {pool.submit(prepare, root, assignment, s, cache, timeout, unsafe): s for s in students}
+        # nbgrader starts (imports, configuration) while the first sandboxes run.
+        recorder = Recorder(root, assignment, cache=cache, out=out, timeout=timeout, unsafe=unsafe, force=force)
+        try:
+            recorder.add_students(students)
             for k, future in enumerate(as_completed(futures), 1):
                 try:
                     future.result()
@@ -161,6 +162,6 @@ def grade_all(root, assignment, students, cache, out, timeout, jobs, unsafe, for
                     pass
                 recorder.record(futures[future])
                 progress(k, len(students))
-    finally:
-        recorder.close()
+        finally:
+            recorder.close()
     print(file=sys.stderr)
