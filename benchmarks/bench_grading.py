@@ -1,7 +1,7 @@
 """Seconds per notebook of ``cnnlab grade --jobs 2`` against plain nbclient execution of the same
 notebooks, measured in the same run, for a synthetic class on every assignment (issue 9).
 
-    python benchmarks/bench_grading.py [--students 4] [--jobs 2] [--assignments 01_convolution ...]
+    python benchmarks/bench_grading.py [--students 8] [--jobs 2] [--assignments 01_convolution ...]
     python benchmarks/bench_grading.py --quick     # 01 and 05 only
 
 The class, per assignment (student k is kind k mod 4):
@@ -24,7 +24,9 @@ The two sides, on the same submitted notebooks, each ``--jobs`` notebooks at a t
 Both sides run every kernel with one BLAS/OpenMP thread (the sandbox does; ``--jobs`` kernels on
 the machine's cores would gain nothing from more) and the same cell timeout. Which side runs
 first alternates from assignment to assignment, so a change in the machine's load does not
-always hit the same side. The seconds per notebook are wall-clock time / notebooks.
+always hit the same side. The seconds per notebook are wall-clock time / notebooks; the CPU
+seconds per notebook (every process on the machine, from /proc/stat: a busy machine adds its own)
+show how much of the two cores each side kept busy.
 """
 
 import argparse
@@ -119,26 +121,33 @@ def run_plain(notebook, folder, timeout):
                    resources={"metadata": {"path": str(folder)}}).execute()
 
 
+def machine_cpu():
+    """CPU seconds the whole machine has spent busy since boot (/proc/stat: all but idle and iowait)."""
+    with open("/proc/stat") as f:
+        ticks = [int(t) for t in f.readline().split()[1:]]
+    return (sum(ticks) - ticks[3] - ticks[4]) / os.sysconf("SC_CLK_TCK")
+
+
 def time_plain(notebooks, scratch, jobs, timeout):
-    """Wall-clock seconds to execute every notebook, ``jobs`` at a time."""
-    start = time.perf_counter()
+    """(wall-clock seconds, machine CPU seconds) to execute every notebook, ``jobs`` at a time."""
+    start, cpu = time.perf_counter(), machine_cpu()
     with ThreadPoolExecutor(max_workers=jobs) as pool:
         futures = [pool.submit(run_plain, nb, scratch / student, timeout) for student, nb in notebooks.items()]
         for future in futures:
             future.result()
-    return time.perf_counter() - start
+    return time.perf_counter() - start, machine_cpu() - cpu
 
 
 def time_grade(course, name, jobs, timeout):
-    """Wall-clock seconds of ``cnnlab grade name name.zip --jobs N`` in ``course``."""
+    """(wall-clock seconds, machine CPU seconds) of ``cnnlab grade name name.zip --jobs N`` in ``course``."""
     args = [sys.executable, "-m", "cnnlab.cli", "grade", name, f"{name}.zip", "--jobs", str(jobs),
             "--timeout", str(timeout), "--out", f"grading-{name}"]
-    start = time.perf_counter()
+    start, cpu = time.perf_counter(), machine_cpu()
     done = subprocess.run(args, cwd=course, env=os.environ, capture_output=True, text=True)
-    seconds = time.perf_counter() - start
+    seconds, cpu = time.perf_counter() - start, machine_cpu() - cpu
     if done.returncode != 0:
         raise SystemExit(f"{' '.join(args)} failed:\n{done.stdout[-2000:]}\n{done.stderr[-2000:]}")
-    return seconds
+    return seconds, cpu
 
 
 def graded(course, name):
@@ -156,7 +165,7 @@ def load_note():
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--students", type=int, default=4, help="students per assignment (default 4: one of each kind)")
+    parser.add_argument("--students", type=int, default=8, help="students per assignment (default 8: two of each kind)")
     parser.add_argument("--jobs", type=int, default=2, help="notebooks at a time, on both sides (default 2)")
     parser.add_argument("--assignments", nargs="+", default=None, help="default: all of 01-08")
     parser.add_argument("--quick", action="store_true", help=f"only {' and '.join(QUICK)}")
@@ -174,7 +183,7 @@ def main():
     os.environ["PYTHONPATH"] = os.pathsep.join([str(ROOT)] + [p for p in os.environ.get("PYTHONPATH", "").split(os.pathsep) if p])
     print(f"{args.students} students per assignment ({', '.join(KINDS[:args.students])}...), "
           f"--jobs {args.jobs} on both sides; before: {load_note()}", flush=True)
-    rows = []
+    rows, cpu = [], []
     with tempfile.TemporaryDirectory(prefix="bench-grading-") as tmp:
         tmp = Path(tmp)
         (tmp / "course").mkdir()
@@ -183,21 +192,22 @@ def main():
         if args.students > 2:   # for the extrapolation: the same assignment with 2 students
             (tmp / "small").mkdir()
             make_class(make_course(tmp / "small", names[:1]), names[0], 2)
-            small = time_grade(tmp / "small", names[0], args.jobs, args.timeout)
+            small = time_grade(tmp / "small", names[0], args.jobs, args.timeout)[0]
             print(f"  {names[0]}, 2 students: cnnlab grade {small:.1f} s", flush=True)
         for i, name in enumerate(names):
             notebooks = make_class(course, name, args.students)
             plain = lambda: time_plain(notebooks, tmp / "plain" / name, args.jobs, args.timeout)  # noqa: E731
             grade = lambda: time_grade(course, name, args.jobs, args.timeout)                     # noqa: E731
             if i % 2 == 0:
-                t_plain, t_grade = plain(), grade()
+                (t_plain, c_plain), (t_grade, c_grade) = plain(), grade()
             else:
-                t_grade, t_plain = grade(), plain()
+                (t_grade, c_grade), (t_plain, c_plain) = grade(), plain()
             n = len(notebooks)
             rows.append((name, n, t_plain / n, t_grade / n))
-            print(f"  {name}: plain {t_plain / n:.1f} s/notebook, cnnlab grade {t_grade / n:.1f} s/notebook; "
-                  f"{graded(course, name)}", flush=True)
-    report(rows, args, small)
+            cpu.append((c_plain / n, c_grade / n))
+            print(f"  {name}: plain {t_plain / n:.1f} s/notebook ({c_plain / n:.1f} CPU s), cnnlab grade "
+                  f"{t_grade / n:.1f} s/notebook ({c_grade / n:.1f} CPU s); {graded(course, name)}", flush=True)
+    report(rows, args, small, cpu)
 
 
 def fixed_seconds(rows, small, students):
@@ -211,11 +221,12 @@ def fixed_seconds(rows, small, students):
     return max(0.0, small - 2 * per_notebook)
 
 
-def report(rows, args, small):
+def report(rows, args, small, cpu):
     """The table, the class extrapolation and the targets."""
-    print(f"\n{'assignment':26s} {'notebooks':>9s} {'plain s/nb':>10s} {'grade s/nb':>10s} {'ratio':>6s}")
-    for name, n, plain, grade in rows:
-        print(f"{name:26s} {n:9d} {plain:10.1f} {grade:10.1f} {grade / plain:5.2f}x")
+    print(f"\n{'assignment':26s} {'notebooks':>9s} {'plain s/nb':>10s} {'grade s/nb':>10s} {'ratio':>6s}"
+          f" {'plain CPU s/nb':>14s} {'grade CPU s/nb':>14s}")
+    for (name, n, plain, grade), (c_plain, c_grade) in zip(rows, cpu):
+        print(f"{name:26s} {n:9d} {plain:10.1f} {grade:10.1f} {grade / plain:5.2f}x {c_plain:14.1f} {c_grade:14.1f}")
     total_plain = sum(n * p for _, n, p, _ in rows)
     total_grade = sum(n * g for _, n, _, g in rows)
     notebooks = sum(n for _, n, _, _ in rows)
