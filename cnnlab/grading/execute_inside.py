@@ -77,10 +77,13 @@ def main(src, dest, timeout):
     # (a JSON schema compiled per process) would check nothing the grader does not.
     with open(src, encoding="utf-8") as f:
         notebook = v4.reads(f.read())
+    # shutdown_kernel="immediate": the kernel is killed after the last cell, not asked to stop:
+    # the sandbox ends with it anyway, and a notebook that broke its own interpreter's imports
+    # (hostile.py's builtins_import) makes a polite shutdown wait for jupyter_client's kill.
     client = NotebookClient(notebook, km=this_python_kernel(), timeout=int(float(timeout)),
                             interrupt_on_timeout=True, allow_errors=True, raise_on_iopub_timeout=True,
                             error_on_timeout=TIMEOUT_ERROR, on_cell_executed=record_reply_error,
-                            resources={"metadata": {"path": "."}})
+                            shutdown_kernel="immediate", resources={"metadata": {"path": "."}})
     try:
         client.execute()
     finally:   # a dead kernel still leaves the outputs so far
