@@ -94,6 +94,12 @@ def test_parallel_grading_leaves_one_consistent_gradebook(graded):
         assert sum(cells.values()) == float(graded["rows"][student]["total"])
 
 
+def test_nbgrader_s_log_goes_to_its_file_not_over_the_progress_bar(graded):
+    log = (graded["course"] / "grading" / f"nbgrader-{NAME}.log").read_text(encoding="utf-8")
+    assert "mallory" in log and "possibly tampering" in log   # the judge's warning, among nbgrader's lines
+    assert "AutogradeApp" in log and "AutogradeApp" not in graded["first"].stderr + graded["first"].stdout
+
+
 def test_feedback_pages_give_points_and_the_diagnosis(graded):
     page = (graded["course"] / "grading" / "feedback" / "bob" / f"{NAME}.html").read_text(encoding="utf-8")
     flipped = next(a for a in corpus.CONV2D_SINGLE if a.named == "kernel is flipped")

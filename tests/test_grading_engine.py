@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 import corpus
-from course import ROOT, answer, source_notebook
+from course import ROOT, answer, read, source_notebook
 from cnnlab import checks
 from cnnlab.checks.calling import error_kind, kind_of
 from cnnlab import plaindata
@@ -133,6 +133,23 @@ def test_a_graded_function_that_draws_with_pyplot_still_passes(monkeypatch):
     assert verdicts["test-relu"].passed, verdicts["test-relu"].message
 
 
+def test_an_answer_reading_a_global_of_a_demonstration_cell_still_passes(monkeypatch):
+    # Given the release, the harness leaves out the instructor's cells whose work no graded call
+    # sees (cnnlab.grading.unneeded): 01's worked example binds `kernel`, and an answer that
+    # reads it keeps that cell in; the plots and the widget still go.
+    from cnnlab.grading.unneeded import unneeded_cells
+
+    monkeypatch.setenv("CNNLAB_TIME_LIMIT", "5")
+    release = read(ROOT / "assignments" / NAME / f"{NAME}.ipynb")
+    sources = {c.id: c.source for c in source_notebook(NAME).cells if c.get("id") in ("conv2d_single", "conv2d_multi")}
+    notebook = answer(release, {**sources, "relu": "def relu(x):\n    return np.maximum(x, 0 * kernel.sum())\n"})
+    assert unneeded_cells(notebook, {"conv2d_single", "conv2d_multi", "relu"}, release) == {"single-watch", "together-run"}
+    verdicts, result = judge_notebook(notebook, cell_timeout=20, release=release)
+    assert result.sandboxed
+    assert {k: v.passed for k, v in verdicts.items()} == {"test-conv2d-single": True, "test-conv2d-multi": True,
+                                                          "test-relu": True}
+
+
 def test_a_hanging_function_is_stopped_by_the_time_limit(judged):
     verdicts, _ = judged["wrong"]
     assert not verdicts["test-relu"].passed
@@ -242,7 +259,9 @@ def test_every_corpus_answer_gets_the_same_verdict_outside_as_in_process(name, m
 
     monkeypatch.setenv("CNNLAB_TIME_LIMIT", "2")
     notebook = corpus_notebook(name)
-    verdicts, result = judge_notebook(notebook, cell_timeout=30,
+    # release=notebook: its given cells are the release's, so the last row's demonstrations are
+    # left out (the cells emptying the namespace read every name: the rows above all run).
+    verdicts, result = judge_notebook(notebook, cell_timeout=30, release=notebook,
                                       limits=Limits(cpu_seconds=1800, wall_seconds=1800.0))
     assert result.sandboxed and result.leftover_processes == 0
     outside = {cell: (v.passed, v.keys[-1] if v.keys and not v.passed else None) for cell, v in verdicts.items()}

@@ -23,8 +23,10 @@ Modules, one behaviour each:
 - ``nbgrader_preprocessors``: the stock ``nbgrader autograde`` path (``nbgrader_config.py``):
   SandboxedExecute, JudgeOutside (the judge's verdict sets each test cell's outcome and flags
   a kernel that said otherwise), RestoreTestCells;
-- ``grade_command`` / ``report``: ``cnnlab grade``: collect, sandboxes in parallel, one
-  gradebook writer, grades.csv, feedback pages, summary.
+- ``fontcache``: matplotlib's font list, built once in a sandbox and copied into each sandbox's HOME;
+- ``grade_command`` / ``record`` / ``report``: ``cnnlab grade``: collect, sandboxes in parallel,
+  one gradebook writer (nbgrader's Autograde, in-process, student by student as each is ready),
+  grades.csv, feedback pages, summary.
 
 Submodules are imported explicitly (``from cnnlab.grading import sandbox``); this file imports
 nothing so that ``import cnnlab.grading.x`` stays cheap.

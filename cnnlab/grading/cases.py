@@ -60,12 +60,13 @@ def runs_outside(name, seed):
     return all(is_plain(plain_args(c.args)) and is_plain(dict(c.kwargs)) for c in check.all_cases(seed))
 
 
-def task(calls, cell_timeout, skip_cells, cells=None):
+def task(calls, cell_timeout, skip_cells, cells=None, idle_cells=()):
     """The harness's task (plain data) for ``calls`` [(name, objects, seed)] that run outside.
 
     ``cells``: the test cell of each call; the harness makes a call where its cell stands in the
     notebook (with the functions as defined above it, as the notebook's own check sees them).
-    None: every call after the last cell.
+    None: every call after the last cell. ``idle_cells``: cells the harness does not run
+    (:mod:`cnnlab.grading.unneeded`).
     """
     limit = time_limit()
     entries = []
@@ -79,4 +80,4 @@ def task(calls, cell_timeout, skip_cells, cells=None):
                         "cell": cell, "cases": [[plain_args(c.args), dict(c.kwargs)] for c in check.all_cases(seed)]})
     allowed = list(cases_train.ALLOWED) if any("runner" in e for e in entries) else []
     return {"cell_timeout": float(cell_timeout), "blocked": list(BLOCKED), "allowed": allowed,
-            "skip_cells": list(skip_cells), "calls": entries}
+            "skip_cells": list(skip_cells), "idle_cells": sorted(idle_cells), "calls": entries}

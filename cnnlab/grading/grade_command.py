@@ -134,7 +134,8 @@ def prepare(root, assignment, student, cache, timeout, unsafe):
     key = notebook_key(nb)
     executed, sandboxed = execute_sandboxed(nb, timeout=timeout, unsafe=unsafe)
     write_cache(cache, student, "execute", {"key": key, "executed": executed, "sandboxed": sandboxed})
-    verdicts, judged_sandboxed = judge_sandboxed(nb, cell_timeout=timeout, unsafe=unsafe)
+    verdicts, judged_sandboxed = judge_sandboxed(nb, cell_timeout=timeout, unsafe=unsafe,
+                                                 release=root / "assignments" / assignment / f"{assignment}.ipynb")
     write_cache(cache, student, "judge", {"key": key, "sandboxed": judged_sandboxed,
                                           "verdicts": {k: asdict(v) for k, v in verdicts.items()}})
 

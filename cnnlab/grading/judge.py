@@ -5,7 +5,8 @@ The trusted grader (this process) never runs student code. For one notebook it
 1. reads which checks grade each test cell (:func:`cases.planned_calls`),
 2. makes the cases there and writes them as plain data (:func:`cases.task`),
 3. runs ``harness.py`` in a sandbox without cnnlab (:func:`run_harness`): the student's code
-   cells (test cells excepted) run, and where each test cell stands its graded functions are
+   cells run (not the test cells, nor the cells whose work no graded call can see:
+   :mod:`cnnlab.grading.unneeded`), and where each test cell stands its graded functions are
    called on its cases (as the notebook's own check calls them there),
 4. reads the results back as plain data (``cnnlab.checks.load_results``, allow_pickle=False)
    and judges them with ``cnnlab.checks.judge`` (:func:`judge_notebook`).
@@ -28,6 +29,7 @@ from .. import checks, plaindata
 from ..checks.calling import kind_of
 from ..language import tr
 from . import cases, cases_train, fontcache
+from .unneeded import unneeded_cells
 from .sandbox import Limits, run_sandboxed
 
 HARNESS = Path(__file__).with_name("harness.py")
@@ -57,9 +59,10 @@ def test_cells(notebook):
     return found
 
 
-def run_harness(notebook, calls, *, cell_timeout, cells=None, limits=None, unsafe=False):
+def run_harness(notebook, calls, *, cell_timeout, cells=None, limits=None, unsafe=False, release=None):
     """Run ``calls`` [(name, objects, seed)] on the student's ``notebook`` in a sandbox, each where
-    its test cell (``cells``, see :func:`cases.task`) stands.
+    its test cell (``cells``, see :func:`cases.task`) stands. ``release``: the released notebook
+    (the instructor's cells nothing graded reads are then left out, :mod:`.unneeded`), or None.
 
     Returns (list with one entry per call: Results, or a str saying why there are none,
     :class:`SandboxResult`).
@@ -68,7 +71,8 @@ def run_harness(notebook, calls, *, cell_timeout, cells=None, limits=None, unsaf
     with tempfile.TemporaryDirectory(prefix="cnnlab-judge-") as tmp:
         tmp = Path(tmp)
         nbformat.write(notebook, str(tmp / "notebook.ipynb"))
-        plaindata.save(cases.task(calls, cell_timeout, skip, cells), tmp / "task.npz")
+        idle = unneeded_cells(notebook, {o for _, objects, _ in calls for o in objects}, release)
+        plaindata.save(cases.task(calls, cell_timeout, skip, cells, idle), tmp / "task.npz")
         for name, path in HARNESS_FILES.items():
             shutil.copy(path, tmp / name)
         inputs = {name: tmp / name for name in ("notebook.ipynb", "task.npz", *HARNESS_FILES)}
@@ -149,8 +153,9 @@ def judge_one(name, objects, found):
         return False, tr(ja=f"{name} の結果が読めません: {error}", en=f"the results of {name} are unreadable: {error}"), None
 
 
-def judge_notebook(notebook, *, cell_timeout=120, limits=None, unsafe=False):
-    """{test cell id: Verdict} for ``notebook`` (its test cells as the gradebook has them).
+def judge_notebook(notebook, *, cell_timeout=120, limits=None, unsafe=False, release=None):
+    """{test cell id: Verdict} for ``notebook`` (its test cells as the gradebook has them);
+    ``release``: the released notebook, see :func:`run_harness`.
 
     Returns (verdicts, SandboxResult or None when nothing ran outside).
     """
@@ -160,7 +165,8 @@ def judge_notebook(notebook, *, cell_timeout=120, limits=None, unsafe=False):
     found, result = ([], None)
     if outside:
         found, result = run_harness(notebook, [call for _, call in outside], cell_timeout=cell_timeout,
-                                    cells=[cell_id for cell_id, _ in outside], limits=limits, unsafe=unsafe)
+                                    cells=[cell_id for cell_id, _ in outside], limits=limits, unsafe=unsafe,
+                                    release=release)
     verdicts = {}
     for cell_id, calls in planned.items():
         mine = [(call, f) for (c, call), f in zip(outside, found) if c == cell_id]

@@ -166,13 +166,21 @@ class SandboxedExecute(Execute):
                 trusted.execution_count = count if isinstance(count, int) and not isinstance(count, bool) else None
 
 
-def judge_sandboxed(nb, *, cell_timeout, unsafe=False):
-    """{cell id: Verdict} for ``nb`` and whether the harness ran sandboxed."""
+def judge_sandboxed(nb, *, cell_timeout, unsafe=False, release=None):
+    """{cell id: Verdict} for ``nb`` and whether the harness ran sandboxed; ``release``: the path
+    of the released notebook (its cells that nothing graded reads are not run again), or None."""
     n_cells = sum(c.cell_type == "code" for c in nb.cells)
     seconds = min(3600, 120 + cell_timeout * max(1, n_cells))
     limits = Limits(cpu_seconds=int(seconds), wall_seconds=float(seconds))
-    verdicts, result = judge_notebook(nb, cell_timeout=cell_timeout, limits=limits, unsafe=unsafe)
+    released = nbformat.read(str(release), as_version=4) if release and Path(release).is_file() else None
+    verdicts, result = judge_notebook(nb, cell_timeout=cell_timeout, limits=limits, unsafe=unsafe, release=released)
     return verdicts, result is None or result.sandboxed
+
+
+def release_path(release_directory, resources):
+    """The released notebook of the notebook nbgrader is grading: ``<release>/<assignment>/<notebook>.ipynb``."""
+    meta = resources["nbgrader"]
+    return Path(release_directory) / meta["assignment"] / f"{meta['notebook']}.ipynb"
 
 
 class JudgeOutside(NbGraderPreprocessor):
@@ -182,6 +190,7 @@ class JudgeOutside(NbGraderPreprocessor):
     report_dir = Unicode("grading/judge", help="Where the per-student judge reports go (relative to the course).").tag(config=True)
     unsafe_no_sandbox = Bool(False, help="Judge without a sandbox where none can be made.").tag(config=True)
     cache_dir = Unicode("", help="Verdicts made beforehand by cnnlab grade.").tag(config=True)
+    release_directory = Unicode("assignments", help="The release folder, relative to the course.").tag(config=True)
 
     def preprocess(self, nb, resources):
         student = resources["nbgrader"]["student"]
@@ -190,7 +199,8 @@ class JudgeOutside(NbGraderPreprocessor):
             verdicts = {k: Verdict(**v) for k, v in cached["verdicts"].items()}
             sandboxed = bool(cached["sandboxed"])
         else:
-            verdicts, sandboxed = judge_sandboxed(nb, cell_timeout=self.cell_timeout, unsafe=self.unsafe_no_sandbox)
+            verdicts, sandboxed = judge_sandboxed(nb, cell_timeout=self.cell_timeout, unsafe=self.unsafe_no_sandbox,
+                                                  release=release_path(self.release_directory, resources))
         report = {"student": student, "assignment": resources["nbgrader"]["assignment"],
                   "notebook": resources["nbgrader"]["notebook"],
                   "sandboxed": bool(resources.get("cnnlab", {}).get("sandboxed", True)) and sandboxed,
