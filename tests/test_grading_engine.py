@@ -315,8 +315,9 @@ WARNED = {"output_type": "stream", "name": "stderr", "text": "RuntimeWarning: ov
 @pytest.mark.parametrize("judge_passed, kernel, points, note", [
     (True, [PASSED], 2.0, None),
     (False, [FAILED], 0.0, None),
-    (False, [PASSED], 0.0, "run outside the notebook, failed"),     # a faked pass in the kernel
-    (True, [FAILED, WARNED], 2.0, "relu gave a wrong answer"),      # a broken kernel check: the judge's points
+    (False, [PASSED], 0.0, ("外で実行したチェックは不合格です", "The check, run outside the notebook, failed")),
+    (True, [FAILED, WARNED], 2.0, ("外で実行したチェックは合格です", "The check, run outside the notebook, passed",
+                                   "relu gave a wrong answer")),   # a broken kernel check: the judge's points
 ], ids=["both-pass", "both-fail", "kernel-pass-judge-fail", "kernel-fail-judge-pass"])
 def test_the_judge_sets_the_points_and_keeps_the_kernels_word_as_feedback(judge_passed, kernel, points, note):
     from nbgrader.utils import determine_grade
@@ -328,7 +329,8 @@ def test_the_judge_sets_the_points_and_keeps_the_kernels_word_as_feedback(judge_
     assert determine_grade(cell) == (points, 2.0)
     text = "\n".join(str(o.get("text", "")) + str(o.get("evalue", "")) + "".join(o.get("traceback", [])) for o in cell.outputs)
     if note:
-        assert note in text
+        for part in (note,) if isinstance(note, str) else note:
+            assert part in text
     else:
         assert cell.outputs == _test_cell(kernel).outputs
 

@@ -145,7 +145,7 @@ def test_a_fake_in_the_kernel_earns_no_points(graded):
             assert report["flagged"] and got[f"s{k:02d}"] == {cell: 0.0 for cell in points}
             for cell in GRADED:
                 assert report["cells"][cell]["kernel"] and not report["cells"][cell]["judge"] and report["cells"][cell]["outside"]
-                assert "[cnnlab judge] The check, run outside the notebook, failed" in feedback_text(course, f"s{k:02d}", NAME, cell)
+                assert "ノートブックの外で実行したチェックは不合格です" in feedback_text(course, f"s{k:02d}", NAME, cell)
 
 
 # ---------------------------------------------------------------------------------------------

@@ -38,6 +38,14 @@ from .judge import Verdict, judge_notebook
 from .sandbox import Limits, run_sandboxed
 
 ENV_PASSED = ("CNNLAB_TIME_LIMIT", "CNNLAB_TRAIN_TIME_LIMIT")
+# The notes a student reads in the feedback where the notebook's own check and the judge disagree;
+# both languages, since the grader does not know which one the student chose.
+JUDGE_PASSED = ("[cnnlab judge] ノートブックの外で実行したチェックは合格です。ノートブック自身のチェックは"
+                "不合格で、次のように出力しました / The check, run outside the notebook, passed; the "
+                "notebook's own check failed, and said:")
+JUDGE_FAILED = ("[cnnlab judge] ノートブックの外で実行したチェックは不合格です（上のノートブック自身の出力とは"
+                "違います） / The check, run outside the notebook, failed (the notebook's own output above "
+                "said otherwise):")
 _OUTPUT_TYPES = {"stream", "display_data", "execute_result", "error"}
 
 
@@ -240,12 +248,10 @@ class JudgeOutside(NbGraderPreprocessor):
             outputs = [o for o in outputs if not _is_failure(o)]
             if failed:
                 outputs.append(new_output("stream", name="stdout", text=(
-                    "[cnnlab judge] The check, run outside the notebook, passed; the notebook's own check "
-                    "failed, and said:\n" + "\n".join(_failure_text(o) for o in failed) + "\n")))
+                    JUDGE_PASSED + "\n" + "\n".join(_failure_text(o) for o in failed) + "\n")))
         elif kernel_passed:
             outputs.append(new_output("error", ename="CheckFailed", evalue=verdict.message, traceback=[
-                "[cnnlab judge] The check, run outside the notebook, failed "
-                "(the notebook's own output above said otherwise):", "CheckFailed: " + verdict.message]))
+                JUDGE_FAILED, "CheckFailed: " + verdict.message]))
         cell.outputs = outputs
 
 
