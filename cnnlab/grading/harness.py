@@ -5,15 +5,17 @@ stands the graded functions on that cell's check cases; nothing of cnnlab.
 
 This file is copied into the sandbox with ``cnnlab/plaindata.py`` (the plain-data format and
 description the checks use), ``cnnlab/checks/given.py`` (numerical_gradient's functions f) and
-``fontcache.py`` (matplotlib's font list into HOME) beside it, and imports only those, the standard library and NumPy (and IPython's input
-transformer, for ``%magics``): no ``cnnlab`` (the sandbox does not expose the
+``fontcache.py`` (matplotlib's font list into HOME) beside it, and imports only those, the
+standard library and NumPy (and IPython's input transformer, for ``%magics``): no ``cnnlab``
+(the sandbox does not expose the
 package for this run, and an import blocker refuses ``cnnlab`` besides, before any student code
 runs), so it holds no reference maths and no expected values. An answer that delegates to the
 course's reference implementation fails here with ModuleNotFoundError, whatever it did to the
 in-kernel detection.
 
 TASK (written by the trusted grader, :mod:`cnnlab.grading.cases`) holds plain data:
-{"cell_timeout": s, "blocked": ["cnnlab", ...], "allowed": [...], "skip_cells": [test cell ids], "calls":
+{"cell_timeout": s, "blocked": ["cnnlab", ...], "allowed": [...], "skip_cells": [test cell ids],
+"idle_cells": [cells not run: :mod:`cnnlab.grading.unneeded`], "calls":
 [{"check", "seed", "objects", "keywords", "limit", "strict", "input_rtol", "cell", "cases": [[args, kwargs], ...]}]}:
 each call is made where its test cell (``cell``) stands in the notebook, as the notebook's own check is.
 
@@ -324,10 +326,11 @@ def main(task_path, notebook_path, out_dir):
     that test cell's check calls, just as in the notebook. Calls of no test cell run at the end."""
     fontcache.install()   # matplotlib's font list into HOME, before the student's code
     task = plaindata.load(task_path)
-    if any("runner" in call for call in task["calls"]):
+    trains = any("runner" in call for call in task["calls"])   # 07: its run steps, timed in CPU
+    if trains:
         import harness_train   # noqa: F401  (before the cells: it takes its clocks now)
     blocker = block(task["blocked"], task.get("allowed", []))
-    if not any("runner" in call for call in task["calls"]):
+    if not trains:
         sys.meta_path.insert(1, LazyPyplot(blocker))
     skip = set(task["skip_cells"])
     idle = set(task.get("idle_cells", []))   # cells whose work no graded call can see (the grader says)

@@ -19,6 +19,11 @@ import warnings
 from pathlib import Path
 
 
+def log_path(out, assignment):
+    """Where nbgrader's log of one ``cnnlab grade`` run goes: ``DIR/nbgrader-<assignment>.log``."""
+    return Path(out) / f"nbgrader-{assignment}.log"
+
+
 class Recorder:
     """nbgrader's AutogradeApp, initialised once for ``assignment`` in the course folder ``root``.
 
@@ -41,7 +46,7 @@ class Recorder:
         if force:
             argv.append("--force")
         self.assignment = assignment
-        self.log_path = Path(out) / f"nbgrader-{assignment}.log"
+        self.log_path = log_path(out, assignment)
         self.log_path.parent.mkdir(parents=True, exist_ok=True)
         self.app = AutogradeApp()
         self.app.initialize(argv, root=str(root))

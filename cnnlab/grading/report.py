@@ -15,6 +15,7 @@ import nbformat
 
 from .cases import planned_calls
 from .judge import test_cells
+from .record import log_path
 
 
 def progress(done, total, width=30):
@@ -60,9 +61,9 @@ def write(root, assignment, out, records, skipped, unsafe):
         row["total"] = sum(score for score, _ in cells.values()) if cells else ""
         rejected = [r for r in records if r.student == student and r.status == "rejected"]
         if student not in scores:
-            row["status"], row["reason"] = "failed", "; ".join(r.reason for r in rejected) or f"not graded (see {out / f'nbgrader-{assignment}.log'})"
+            row["status"], row["reason"] = "failed", "; ".join(r.reason for r in rejected) or f"not graded (see {log_path(out, assignment)})"
         elif judge is None and student not in skipped:
-            row["status"], row["reason"] = "failed", f"the notebook could not be graded (see {out / f'nbgrader-{assignment}.log'})"
+            row["status"], row["reason"] = "failed", f"the notebook could not be graded (see {log_path(out, assignment)})"
         elif judge is not None and judge.get("flagged"):
             row["status"] = "flagged"
             row["reason"] = "possibly tampering: the notebook's own output disagrees with the judge on " + \
